@@ -1,0 +1,30 @@
+package io.opizontas.gateway.api;
+
+/**
+ * A plugin's configuration is missing a value, has one of the wrong type, or has one the plugin
+ * cannot accept.
+ *
+ * <p>Thrown by {@link PluginConfig} getters, and by plugins from their {@code start} methods. The
+ * runtime turns it into a start-up error naming the plugin and {@link #key()}; it never reaches a
+ * call.
+ */
+public class PluginConfigException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String key;
+
+  /**
+   * @param key     the offending key, dotted from the plugin's section ({@code "tokens.0.scopes"})
+   * @param message what is wrong with it
+   */
+  public PluginConfigException(String key, String message) {
+    super(key + ": " + message);
+    this.key = key;
+  }
+
+  /** The offending key, dotted from the plugin's section. */
+  public String key() {
+    return key;
+  }
+}

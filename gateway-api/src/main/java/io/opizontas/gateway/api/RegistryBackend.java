@@ -1,0 +1,30 @@
+package io.opizontas.gateway.api;
+
+import org.pf4j.ExtensionPoint;
+
+/**
+ * A source of service endpoints: a static list, an in-memory lease table, ZooKeeper, Consul.
+ *
+ * <p>The runtime makes one instance per configured {@code [[registries]]} entry, calls {@link #start}
+ * once before the gateway accepts calls, and {@link #close} once at shutdown. Between the two, the
+ * backend reports changes to the {@link EndpointSink} from any thread it likes.
+ *
+ * <p>If {@code start} throws, the gateway refuses to start and names the plugin. After start, a
+ * backend that loses its source (a registry outage) should keep its last report and log the outage:
+ * the runtime keeps routing to the last known endpoints.
+ */
+public interface RegistryBackend extends ExtensionPoint {
+
+  /**
+   * Starts reporting. May block for a bounded time (an initial fetch), never for ever.
+   *
+   * @param config  this backend's TOML section
+   * @param context clock, logger, metrics and scheduler lent by the runtime
+   * @param sink    where to report endpoints; keep it for as long as the backend runs
+   * @throws Exception when the backend cannot start; the gateway then refuses to start
+   */
+  void start(PluginConfig config, PluginContext context, EndpointSink sink) throws Exception;
+
+  /** Stops reporting and releases connections and threads. Called once; must not throw. */
+  void close();
+}

@@ -1,0 +1,36 @@
+package io.opizontas.gateway.config;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * The client-facing listener ({@code [server]}).
+ *
+ * @param listen               address to accept h2c (prior knowledge) on
+ * @param drainTimeout         how long in-flight calls may run after shutdown begins
+ * @param maxConcurrentStreams MAX_CONCURRENT_STREAMS announced to each client connection
+ * @param sessionWindow        HTTP/2 connection receive window, bytes
+ * @param streamWindow         HTTP/2 stream receive window, bytes; bounds the memory one call can pin
+ * @param idleTimeout          a client connection with no stream for this long is closed
+ * @param maxHeaderListSize    largest request header block accepted, bytes
+ */
+public record ServerConfig(
+    InetSocketAddress listen,
+    Duration drainTimeout,
+    int maxConcurrentStreams,
+    int sessionWindow,
+    int streamWindow,
+    Duration idleTimeout,
+    int maxHeaderListSize) {
+
+  public static ServerConfig defaults() {
+    return new ServerConfig(
+        new InetSocketAddress("0.0.0.0", 50051),
+        Duration.ofSeconds(30),
+        1024,
+        8 * 1024 * 1024,
+        1024 * 1024,
+        Duration.ofMinutes(5),
+        16 * 1024);
+  }
+}

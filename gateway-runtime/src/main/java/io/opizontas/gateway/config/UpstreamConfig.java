@@ -1,0 +1,32 @@
+package io.opizontas.gateway.config;
+
+import java.time.Duration;
+
+/**
+ * HTTP/2 sessions from the gateway to backends ({@code [upstream]}).
+ *
+ * @param connectTimeout    a backend that does not accept a connection within this answers UNAVAILABLE
+ * @param idleTimeout       a session with no stream for this long is closed (and replaced on demand)
+ * @param keepaliveInterval a PING is sent on each session this often; zero disables keepalive
+ * @param keepaliveTimeout  a session whose PING is not answered within this is closed
+ * @param sessionWindow     HTTP/2 connection receive window, bytes
+ * @param streamWindow      HTTP/2 stream receive window, bytes
+ */
+public record UpstreamConfig(
+    Duration connectTimeout,
+    Duration idleTimeout,
+    Duration keepaliveInterval,
+    Duration keepaliveTimeout,
+    int sessionWindow,
+    int streamWindow) {
+
+  public static UpstreamConfig defaults() {
+    return new UpstreamConfig(
+        Duration.ofSeconds(3),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        8 * 1024 * 1024,
+        1024 * 1024);
+  }
+}
