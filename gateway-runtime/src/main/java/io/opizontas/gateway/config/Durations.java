@@ -1,0 +1,37 @@
+package io.opizontas.gateway.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as the configuration writes them: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 0}. */
+public final class Durations {
+
+  private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+  private Durations() {}
+
+  /**
+   * Parses a duration.
+   *
+   * @throws IllegalArgumentException when {@code text} is not a number followed by ms, s, m or h
+   */
+  public static Duration parse(String text) {
+    String trimmed = text.trim();
+    if (trimmed.equals("0")) {
+      return Duration.ZERO;
+    }
+    Matcher m = FORMAT.matcher(trimmed);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\"");
+    }
+    long amount = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(amount);
+      case "s" -> Duration.ofSeconds(amount);
+      case "m" -> Duration.ofMinutes(amount);
+      default -> Duration.ofHours(amount);
+    };
+  }
+}
