@@ -44,6 +44,7 @@ final class ProxyCall implements Stream.Listener {
   private final boolean requestEnded;
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
+  private volatile boolean discardingRequest;
   // Guarded by lock.
   private boolean responseStarted;
   private boolean ended;
@@ -167,7 +168,12 @@ final class ProxyCall implements Stream.Listener {
 
   @Override
   public void onDataAvailable(Stream stream) {
-    requestPump().onDataAvailable();
+    FramePump pump = requestPump();
+    if (pump == null || discardingRequest) {
+      discardRequest();
+    } else {
+      pump.onDataAvailable();
+    }
   }
 
   @Override
@@ -218,6 +224,7 @@ final class ProxyCall implements Stream.Listener {
         : GrpcFrames.trailersOnly(downstream.id(), status);
     downstream.end(filterTrailers(frame));
     cancelUpstream();
+    drainRequest();
   }
 
   private void forwardResponseEnd(HeadersFrame upstreamFrame) {
@@ -229,6 +236,7 @@ final class ProxyCall implements Stream.Listener {
     }
     cancelDeadline();
     downstream.end(filterTrailers(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true)));
+    drainRequest();
   }
 
   private void forwardResponseHeaders(Stream upstreamStream, HeadersFrame frame) {
@@ -281,6 +289,32 @@ final class ProxyCall implements Stream.Listener {
       downstream.reset(resetCode);
     } else {
       downstream.end(GrpcFrames.trailers(downstream.id(), status));
+    }
+    drainRequest();
+  }
+
+  /**
+   * The response has ended while the client may still be sending. Its remaining request DATA is read
+   * and dropped: Jetty closes a stream only once its END_STREAM has been read, and unread DATA would
+   * also hold the client's flow-control window.
+   */
+  private void drainRequest() {
+    discardingRequest = true;
+    downstreamStream.demand();
+  }
+
+  private void discardRequest() {
+    while (true) {
+      Stream.Data data = downstreamStream.readData();
+      if (data == null) {
+        downstreamStream.demand();
+        return;
+      }
+      boolean last = data.frame().isEndStream();
+      data.release();
+      if (last) {
+        return;
+      }
     }
   }
 

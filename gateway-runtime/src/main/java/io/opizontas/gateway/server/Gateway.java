@@ -14,6 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -43,10 +45,13 @@ public final class Gateway implements AutoCloseable {
   private final ServerConnector connector;
   private final EndpointTable endpoints;
 
-  private Gateway(Server server, ServerConnector connector, EndpointTable endpoints) {
+  private final UpstreamPool upstreams;
+
+  private Gateway(Server server, ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams) {
     this.server = server;
     this.connector = connector;
     this.endpoints = endpoints;
+    this.upstreams = upstreams;
   }
 
   /** Starts a gateway and returns once it accepts calls. */
@@ -60,7 +65,6 @@ public final class Gateway implements AutoCloseable {
     EndpointTable endpoints = new EndpointTable();
     loadStaticRoutes(config.registries(), endpoints);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), scheduler);
-    server.addBean(upstreams);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, CallFilters.NONE, scheduler);
 
     ServerConfig listen = config.server();
@@ -87,9 +91,11 @@ public final class Gateway implements AutoCloseable {
     server.setHandler(new Http1Rejection());
     server.setStopTimeout(listen.drainTimeout().toMillis());
     server.setStopAtShutdown(false);
+    // The backend sessions outlive the client listener's drain: they are stopped after it, in close().
     server.start();
+    upstreams.start();
 
-    Gateway gateway = new Gateway(server, connector, endpoints);
+    Gateway gateway = new Gateway(server, connector, endpoints, upstreams);
     LOG.info("Opizontas gateway listening on {} (h2c)", gateway.address());
     return gateway;
   }
@@ -124,6 +130,22 @@ public final class Gateway implements AutoCloseable {
     return new InetSocketAddress(connector.getHost() == null ? "0.0.0.0" : connector.getHost(), connector.getLocalPort());
   }
 
+  /** Client streams open right now, over every client connection. */
+  public int openClientStreams() {
+    int open = 0;
+    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+      if (endPoint.getConnection() instanceof HTTP2Connection connection) {
+        open += connection.getSession().getStreams().size();
+      }
+    }
+    return open;
+  }
+
+  /** Streams open to backends right now. */
+  public int openBackendStreams() {
+    return upstreams.openStreams();
+  }
+
   /** Blocks the calling thread until the gateway has stopped. For the CLI's main thread only. */
   public void awaitStopped() throws InterruptedException {
     server.join();
@@ -132,8 +154,11 @@ public final class Gateway implements AutoCloseable {
   /** GOAWAY to clients, drain in-flight calls up to the configured timeout, then stop. */
   @Override
   public void close() {
+    long start = System.nanoTime();
     try {
       server.stop();
+      upstreams.stop();
+      LOG.info("Gateway stopped after draining for {} ms", (System.nanoTime() - start) / 1_000_000);
     } catch (Exception e) {
       LOG.warn("Gateway did not stop cleanly", e);
     }

@@ -62,6 +62,17 @@ public final class UpstreamPool extends ContainerLifeCycle {
     endpoints.computeIfAbsent(endpoint, e -> new EndpointSessions(e, client)).acquire(promise);
   }
 
+  /** Streams open to backends right now, over every session. */
+  public int openStreams() {
+    int open = 0;
+    for (EndpointSessions sessions : endpoints.values()) {
+      for (UpstreamSession session : sessions.sessions()) {
+        open += session.session().getStreams().size();
+      }
+    }
+    return open;
+  }
+
   @Override
   protected void doStart() throws Exception {
     super.doStart();

@@ -1,11 +1,15 @@
 package io.opizontas.gateway.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.testing.integration.AbstractInteropTest;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.GrpcBackend;
 import io.opizontas.gateway.testing.TestGateways;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -46,8 +50,12 @@ class InteropThroughGatewayTest {
   }
 
   @AfterEach
-  void disconnect() {
+  void disconnectAndCheckNothingLeaks() {
     client.tearDown();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(gateway.openClientStreams()).as("client streams").isZero();
+      assertThat(gateway.openBackendStreams()).as("backend streams").isZero();
+    });
   }
 
   @Test
