@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -56,15 +58,22 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway and returns once it accepts calls. */
   public static Gateway start(GatewayConfig config) throws Exception {
+    return start(config, new ArrayByteBufferPool());
+  }
+
+  /**
+   * Starts a gateway whose client listener and backend sessions share {@code buffers}; tests pass a
+   * tracking pool to prove the data path releases every buffer it reads.
+   */
+  public static Gateway start(GatewayConfig config, ByteBufferPool buffers) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("opizontas");
-    Server server = new Server(threads);
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
-    server.addBean(scheduler);
+    Server server = new Server(threads, scheduler, buffers);
 
     EndpointTable endpoints = new EndpointTable();
     loadStaticRoutes(config.registries(), endpoints);
-    UpstreamPool upstreams = new UpstreamPool(config.upstream(), scheduler);
+    UpstreamPool upstreams = new UpstreamPool(config.upstream(), scheduler, buffers);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, CallFilters.NONE, scheduler);
 
     ServerConfig listen = config.server();

@@ -9,6 +9,7 @@ import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.PingFrame;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
@@ -32,15 +33,17 @@ public final class UpstreamPool extends ContainerLifeCycle {
   private final Map<Endpoint, EndpointSessions> endpoints = new ConcurrentHashMap<>();
   private Scheduler.Task keepalive;
 
-  public UpstreamPool(UpstreamConfig config, Scheduler scheduler) {
+  public UpstreamPool(UpstreamConfig config, Scheduler scheduler, ByteBufferPool buffers) {
     this.config = config;
     this.scheduler = scheduler;
     ClientConnector connector = new ClientConnector();
     connector.setScheduler(scheduler);
+    connector.setByteBufferPool(buffers);
     connector.setConnectTimeout(config.connectTimeout());
     connector.setIdleTimeout(config.idleTimeout());
     this.client = new HTTP2Client(connector);
     client.setScheduler(scheduler);
+    client.setByteBufferPool(buffers);
     client.setConnectTimeout(config.connectTimeout().toMillis());
     client.setIdleTimeout(config.idleTimeout().toMillis());
     // Streams end through their call's deadline or cancellation, never through an idle timer:
