@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -79,16 +80,16 @@ final class EndpointSessions {
   }
 
   /**
-   * Connects one more session. Jetty completes the connect only when the backend's HTTP/2 preface
-   * arrives, so the connect timeout alone would let a backend that accepts TCP and then hangs hold
-   * calls until the idle timeout; the handshake gets the connect timeout too.
+   * Connects one more session. It becomes usable once the backend's first SETTINGS arrived, so the
+   * pool knows its MAX_CONCURRENT_STREAMS before it opens streams on it. A backend that accepts TCP
+   * and then stays silent gets the connect timeout for that whole handshake: neither Jetty's connect
+   * nor the idle timeout would end it soon.
    */
   private void connect() {
     InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
-    Listener listener = new Listener();
-    Handshake handshake = new Handshake(listener);
+    Handshake handshake = new Handshake();
     handshake.timer = scheduler.schedule(handshake::expire, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
-    client.connect(address, listener, handshake);
+    client.connect(address, handshake.listener, handshake);
   }
 
   private void connected(UpstreamSession upstream) {
@@ -110,18 +111,28 @@ final class EndpointSessions {
     failed.forEach(waiter -> waiter.failed(failure));
   }
 
-  /** The outcome of one connect: the session, a failure, or no HTTP/2 preface in time. */
+  /** One connect: the session and the backend's first SETTINGS, or a failure, or neither in time. */
   private final class Handshake implements Promise<Session> {
-    private final Listener listener;
+    private final Listener listener = new Listener(this);
     private final AtomicBoolean decided = new AtomicBoolean();
+    private final AtomicInteger awaited = new AtomicInteger(2);
+    private volatile Session session;
     private volatile Scheduler.Task timer;
-
-    Handshake(Listener listener) {
-      this.listener = listener;
-    }
 
     @Override
     public void succeeded(Session session) {
+      this.session = session;
+      arrived();
+    }
+
+    void settingsReceived() {
+      arrived();
+    }
+
+    private void arrived() {
+      if (awaited.decrementAndGet() != 0) {
+        return;
+      }
       if (!decided.compareAndSet(false, true)) {
         session.close(ErrorCode.NO_ERROR.code, "handshake timed out", Callback.NOOP);
         return;
@@ -181,29 +192,38 @@ final class EndpointSessions {
   /** Session events from Jetty: settings, GOAWAY, close, PING acknowledgements. */
   private final class Listener implements Session.Listener {
 
+    private final Handshake handshake;
+    private final AtomicBoolean settingsSeen = new AtomicBoolean();
     private volatile UpstreamSession upstream;
-    private volatile int maxStreams = -1;
+    private volatile int maxStreams = Integer.MAX_VALUE;
+
+    Listener(Handshake handshake) {
+      this.handshake = handshake;
+    }
 
     /** SETTINGS may arrive before the connect promise completes; apply them once it does. */
     UpstreamSession attach(UpstreamSession session) {
       upstream = session;
-      if (maxStreams >= 0) {
-        session.maxStreams(maxStreams);
-      }
+      session.maxStreams(maxStreams);
       return session;
     }
 
     @Override
     public void onSettings(Session session, SettingsFrame frame) {
-      Integer max = frame.getSettings().get(SettingsFrame.MAX_CONCURRENT_STREAMS);
-      if (max == null) {
+      if (frame.isReply()) {
         return;
       }
-      maxStreams = max;
-      UpstreamSession current = upstream;
-      if (current != null) {
-        current.maxStreams(max);
-        serveWaiters();
+      Integer max = frame.getSettings().get(SettingsFrame.MAX_CONCURRENT_STREAMS);
+      if (max != null) {
+        maxStreams = max;
+        UpstreamSession current = upstream;
+        if (current != null) {
+          current.maxStreams(max);
+          serveWaiters();
+        }
+      }
+      if (settingsSeen.compareAndSet(false, true)) {
+        handshake.settingsReceived();
       }
     }
 

@@ -11,13 +11,10 @@ import org.eclipse.jetty.http2.api.Session;
  */
 public final class UpstreamSession {
 
-  /** Streams assumed allowed until the backend's SETTINGS say otherwise (RFC 9113 suggests >= 100). */
-  static final int INITIAL_MAX_STREAMS = 100;
-
   private final EndpointSessions owner;
   private final Session session;
   private final AtomicInteger active = new AtomicInteger();
-  private volatile int maxStreams = INITIAL_MAX_STREAMS;
+  private volatile int maxStreams = Integer.MAX_VALUE;
   private volatile boolean draining;
   private volatile long pingSentNanos;
 

@@ -238,6 +238,33 @@ class FailuresThroughGatewayTest {
   }
 
   @Test
+  void moreSessionsOpenWhenTheBackendsStreamLimitIsReached() throws Exception {
+    backend = GrpcBackend.start(builder -> builder.addService(service.definition())
+        .maxConcurrentCallsPerConnection(4), null);
+    gateway = TestGateways.start(Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
+    channel = TestGateways.channel(gateway);
+    LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    List<StreamObserver<byte[]>> chats = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(
+          channel.newCall(ByteService.CHAT, CallOptions.DEFAULT), recorder(events));
+      chat.onNext(new byte[i]);
+      chats.add(chat);
+    }
+    java.util.Set<Object> echoed = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      echoed.add(events.poll(10, TimeUnit.SECONDS));
+    }
+
+    assertThat(echoed).hasSize(20);
+    assertThat(gateway.backendSessions()).isGreaterThanOrEqualTo(5);
+    chats.forEach(StreamObserver::onCompleted);
+    for (int i = 0; i < 20; i++) {
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
+    }
+  }
+
+  @Test
   void gracefulShutdownLetsInFlightCallsFinish() throws Exception {
     backend = GrpcBackend.of(service::definition);
     gateway = Gateway.start(TestGateways.config(Map.of(ByteService.SERVICE, List.of(backend.endpoint())),
@@ -324,6 +351,45 @@ class FailuresThroughGatewayTest {
       assertThat(response.trailers().get("grpc-status")).isEqualTo("12");
       assertThat(gateway.backendSessions()).as("the backend answered, not the gateway").isOne();
     }
+  }
+
+  @Test
+  void oversizedMetadataFailsThatCallOnly() throws Exception {
+    startBytesBackendAndGateway();
+    Metadata flood = new Metadata();
+    flood.put(Metadata.Key.of("x-flood", Metadata.ASCII_STRING_MARSHALLER), "x".repeat(100_000));
+    ManagedChannel other = TestGateways.channel(gateway);
+    try {
+      StatusRuntimeException failure = catchThrowableOfType(StatusRuntimeException.class, () ->
+          ClientCalls.blockingUnaryCall(
+              io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(flood)),
+              ByteService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[1]));
+
+      assertThat(failure.getStatus().getCode()).isNotEqualTo(Status.Code.OK);
+      assertThat(ClientCalls.blockingUnaryCall(other, ByteService.ECHO, CallOptions.DEFAULT, new byte[] {7}))
+          .containsExactly(7);
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
+  @Test
+  void malformedFramesCloseThatConnectionOnly() throws Exception {
+    startBytesBackendAndGateway();
+    try (Socket socket = new Socket("127.0.0.1", gateway.address().getPort())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      // A DATA frame on stream 0, which RFC 9113 makes a connection error, then noise.
+      out.write(new byte[] {0, 0, 4, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, (byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef});
+      out.flush();
+      InputStream in = socket.getInputStream();
+      while (in.read() != -1) {
+        // SETTINGS and GOAWAY from the gateway, then end of stream: the connection is closed.
+      }
+    }
+    assertThat(ClientCalls.blockingUnaryCall(channel, ByteService.ECHO, CallOptions.DEFAULT, new byte[] {5}))
+        .containsExactly(5);
   }
 
   private static StreamObserver<byte[]> recorder(LinkedBlockingQueue<Object> events) {
