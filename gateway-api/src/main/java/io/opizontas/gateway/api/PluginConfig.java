@@ -20,6 +20,15 @@ public interface PluginConfig {
   /** The keys present in this section, in file order. */
   List<String> keys();
 
+  /**
+   * Rejects keys this section should not have, so a misspelt option fails the start instead of being
+   * ignored.
+   *
+   * @throws PluginConfigException naming the first key of this section that is not in {@code
+   *     allowed}, and listing the allowed ones
+   */
+  void allowKeys(String... allowed);
+
   /** The section as TOML gave it: nested maps, lists, strings, numbers and booleans. */
   Map<String, Object> asMap();
 
