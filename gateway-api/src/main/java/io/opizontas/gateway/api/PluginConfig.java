@@ -29,6 +29,13 @@ public interface PluginConfig {
    */
   void allowKeys(String... allowed);
 
+  /**
+   * An exception for a value the plugin cannot accept, naming {@code key} by its full path from the
+   * plugin's section (so a nested table's {@code sha256} is reported as {@code tokens.2.sha256}).
+   * Throw it from {@code start}.
+   */
+  PluginConfigException invalid(String key, String message);
+
   /** The section as TOML gave it: nested maps, lists, strings, numbers and booleans. */
   Map<String, Object> asMap();
 
