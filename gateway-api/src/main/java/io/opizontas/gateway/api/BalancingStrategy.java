@@ -27,6 +27,9 @@ public interface BalancingStrategy extends ExtensionPoint {
   /** A balancer for {@code service}; the runtime keeps it for as long as the service exists. */
   Balancer newBalancer(String service);
 
-  /** Releases what {@link #start} acquired. Called once, after the last pick; must not throw. */
+  /**
+   * Releases what {@link #start} acquired. Called once, after the last pick, and only if {@code
+   * start} returned normally; must not throw.
+   */
   default void close() {}
 }

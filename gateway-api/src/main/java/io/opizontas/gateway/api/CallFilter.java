@@ -72,7 +72,10 @@ public interface CallFilter extends ExtensionPoint {
    */
   default void onTrailers(Call call, Metadata trailers) {}
 
-  /** Releases what {@link #start} acquired. Called once, after the last call; must not throw. */
+  /**
+   * Releases what {@link #start} acquired. Called once, after the last call, and only if {@code
+   * start} returned normally (a {@code start} that throws cleans up after itself); must not throw.
+   */
   default void close() {}
 
   /** An immediate "go on": a shared, already completed stage. */

@@ -38,6 +38,9 @@ public interface HealthProber extends ExtensionPoint {
    */
   CompletionStage<HealthState> probe(Endpoint endpoint, String service, Duration timeout);
 
-  /** Cancels probes in flight and releases connections. Called once; must not throw. */
+  /**
+   * Cancels probes in flight and releases connections. Called once, and only if {@link #start}
+   * returned normally; must not throw.
+   */
   default void close() {}
 }

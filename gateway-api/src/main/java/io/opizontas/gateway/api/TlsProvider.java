@@ -30,6 +30,6 @@ public interface TlsProvider extends ExtensionPoint {
   TlsMaterial start(PluginConfig config, PluginContext context, Consumer<TlsMaterial> rotations)
       throws Exception;
 
-  /** Stops watching for rotations. Called once; must not throw. */
+  /** Stops watching for rotations. Called once, and only if {@link #start} returned normally; must not throw. */
   default void close() {}
 }

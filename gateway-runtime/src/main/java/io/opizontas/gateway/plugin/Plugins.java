@@ -169,11 +169,11 @@ public final class Plugins implements AutoCloseable {
     settings.keySet().removeAll(CHAIN_KEYS);
 
     CallFilter filter = create(CallFilter.class, id, where);
-    started.add(() -> close(where, filter::close, filter));
     start(where, filter, () -> {
       filter.start(new TablePluginConfig(id, settings), context(id));
       return null;
     });
+    started.add(() -> close(where, filter::close, filter));
     FailureLog failures = new FailureLog(LOG, "call filter " + where, System::nanoTime, FailureLog.WINDOW);
     return new ChainLink(id, filter, timeout, failureStatus, failures);
   }
