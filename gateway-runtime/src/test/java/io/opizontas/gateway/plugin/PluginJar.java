@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,9 +128,8 @@ final class PluginJar {
         put(out, written, "META-INF/extensions.idx", index.toString().getBytes());
       }
       for (Class<?> type : classes) {
-        for (Path classFile : classFiles(type)) {
-          String name = type.getPackageName().replace('.', '/') + "/" + classFile.getFileName();
-          put(out, written, name, Files.readAllBytes(classFile));
+        for (Map.Entry<String, byte[]> classFile : classFiles(type).entrySet()) {
+          put(out, written, classFile.getKey(), classFile.getValue());
         }
       }
       for (Path library : bundled) {
@@ -156,19 +159,35 @@ final class PluginJar {
     }
   }
 
-  /** The class file of {@code type} and of its nested classes, from the test class path. */
-  private static List<Path> classFiles(Class<?> type) throws IOException {
-    Path file;
-    try {
-      file = Path.of(type.getResource(type.getSimpleName() + ".class").toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-    List<Path> files = new ArrayList<>();
-    files.add(file);
-    try (DirectoryStream<Path> nested = Files.newDirectoryStream(file.getParent(), type.getSimpleName() + "$*.class")) {
-      nested.forEach(files::add);
+  /**
+   * The class files of {@code type} and of its nested classes, by entry name, from wherever the
+   * class path has them (a classes directory, or a jar under {@code mvn verify}).
+   */
+  private static Map<String, byte[]> classFiles(Class<?> type) throws IOException {
+    URL url = type.getResource(type.getSimpleName() + ".class");
+    String folder = type.getPackageName().replace('.', '/');
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    if (url.getProtocol().equals("jar")) {
+      Path jar = Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().getPath());
+      try (FileSystem zip = FileSystems.newFileSystem(jar)) {
+        collect(zip.getPath(folder), type, folder, files);
+      }
+    } else {
+      try {
+        collect(Path.of(url.toURI()).getParent(), type, folder, files);
+      } catch (URISyntaxException e) {
+        throw new IllegalStateException(e);
+      }
     }
     return files;
+  }
+
+  private static void collect(Path directory, Class<?> type, String folder, Map<String, byte[]> files) throws IOException {
+    files.put(folder + "/" + type.getSimpleName() + ".class", Files.readAllBytes(directory.resolve(type.getSimpleName() + ".class")));
+    try (DirectoryStream<Path> nested = Files.newDirectoryStream(directory, type.getSimpleName() + "$*.class")) {
+      for (Path file : nested) {
+        files.put(folder + "/" + file.getFileName(), Files.readAllBytes(file));
+      }
+    }
   }
 }
