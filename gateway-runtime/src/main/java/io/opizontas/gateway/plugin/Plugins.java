@@ -174,7 +174,8 @@ public final class Plugins implements AutoCloseable {
       return null;
     });
     started.add(() -> close(where, filter::close, filter));
-    FailureLog failures = new FailureLog(LOG, "call filter " + where, System::nanoTime, FailureLog.WINDOW);
+    FailureLog failures =
+        new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW);
     return new ChainLink(id, filter, timeout, failureStatus, failures);
   }
 
