@@ -14,7 +14,8 @@ public final class Durations {
   /**
    * Parses a duration.
    *
-   * @throws IllegalArgumentException when {@code text} is not a number followed by ms, s, m or h
+   * @throws IllegalArgumentException when {@code text} is not a number followed by ms, s, m or h, or
+   *     is too long to count in milliseconds
    */
   public static Duration parse(String text) {
     String trimmed = text.trim();
@@ -26,12 +27,26 @@ public final class Durations {
       throw new IllegalArgumentException(
           "'" + text + "' is not a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\"");
     }
+    if (m.group(1).length() > 18) {
+      throw tooLong(text);
+    }
     long amount = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofHours(amount);
-    };
+    try {
+      Duration duration = switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
+      // Timers take milliseconds as a long: refuse what would overflow there rather than later.
+      duration.toMillis();
+      return duration;
+    } catch (ArithmeticException e) {
+      throw tooLong(text);
+    }
+  }
+
+  private static IllegalArgumentException tooLong(String text) {
+    return new IllegalArgumentException("'" + text + "' is too long a duration");
   }
 }

@@ -18,9 +18,18 @@ public record GatewayConfig(
     chain = List.copyOf(chain);
   }
 
-  /** The embedded default: every section at its default, no registries, an empty chain. */
+  /**
+   * The embedded default, which {@code opizontas run} runs when given no {@code --config}: every
+   * section at its default, no registries, an empty chain. This method is the one place that defines
+   * it. (A configuration file starts from the section defaults, not from this.)
+   */
   public static GatewayConfig defaults() {
     return new GatewayConfig(
         ServerConfig.defaults(), UpstreamConfig.defaults(), PluginsConfig.defaults(), List.of(), List.of());
+  }
+
+  /** This configuration with another {@code [plugins]} section. */
+  public GatewayConfig withPlugins(PluginsConfig plugins) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain);
   }
 }

@@ -31,15 +31,14 @@ import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
-import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.plugin.fixtures.StaticRegistry;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.FilteredCall;
 import io.opizontas.gateway.server.Gateway;
+import io.opizontas.gateway.testing.TestGateways;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -138,11 +137,10 @@ class ExamplePluginTest {
         .addService(ServerInterceptors.intercept(new TestServiceImpl(scheduler), recordGreeting(backendSaw)))
         .build()
         .start();
-    ServerConfig defaults = ServerConfig.defaults();
+    GatewayConfig local = TestGateways.config(Map.of());
     GatewayConfig config = new GatewayConfig(
-        new ServerConfig(new InetSocketAddress("127.0.0.1", 0), defaults.drainTimeout(), defaults.maxConcurrentStreams(),
-            defaults.sessionWindow(), defaults.streamWindow(), defaults.idleTimeout(), defaults.maxHeaderListSize()),
-        GatewayConfig.defaults().upstream(),
+        local.server(),
+        local.upstream(),
         new PluginsConfig(plugins),
         List.of(new PluginSection("static-fixture",
             Map.of("services", Map.of("grpc.testing.TestService", List.of("127.0.0.1:" + backend.getPort()))), "gateway.toml:3")),

@@ -1,0 +1,187 @@
+package io.opizontas.gateway.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.opizontas.gateway.config.GatewayConfig;
+import io.opizontas.gateway.config.GatewayConfigReader;
+import io.opizontas.gateway.config.PluginSection;
+import io.opizontas.gateway.config.PluginsConfig;
+import io.opizontas.gateway.config.ServerConfig;
+import io.opizontas.gateway.config.UpstreamConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The assembled distribution, as an operator unpacks and runs it. Runs after {@code package}. */
+class DistributionIT {
+
+  private static final Path HOME = Path.of(System.getProperty("distribution.home"));
+  private static final Path TARBALL = Path.of(System.getProperty("distribution.tarball"));
+  private static final String VERSION = System.getProperty("distribution.version");
+
+  @TempDir Path dir;
+
+  @Test
+  void layout() throws IOException {
+    assertThat(HOME.resolve("bin/opizontas")).isExecutable();
+    assertThat(HOME.resolve("conf/gateway.toml")).isRegularFile();
+    assertThat(HOME.resolve("conf/logback.xml")).isRegularFile();
+    assertThat(HOME.resolve("plugins")).isDirectory();
+    try (Stream<Path> lib = Files.list(HOME.resolve("lib"))) {
+      List<String> jars = lib.map(p -> p.getFileName().toString()).toList();
+      assertThat(jars)
+          .contains("gateway-runtime-" + VERSION + ".jar", "gateway-api-" + VERSION + ".jar")
+          .anyMatch(jar -> jar.startsWith("picocli-"))
+          .anyMatch(jar -> jar.startsWith("jul-to-slf4j-"))
+          .anyMatch(jar -> jar.startsWith("logback-classic-"))
+          .as("no test-scoped jars")
+          .noneMatch(jar -> jar.startsWith("junit-") || jar.startsWith("assertj-") || jar.startsWith("grpc-"));
+    }
+  }
+
+  @Test
+  void theTarballHoldsTheSameLayoutUnderOneDirectoryAndKeepsTheLauncherExecutable()
+      throws Exception {
+    Run tar = run(List.of("tar", "-tzvf", TARBALL.toString()), Map.of());
+    assertThat(tar.exit()).isZero();
+    String root = "opizontas-" + VERSION + "/";
+
+    List<String> entries = new ArrayList<>();
+    for (String line : tar.out().split("\n")) {
+      String name = line.substring(line.lastIndexOf(' ') + 1);
+      assertThat(name).startsWith(root);
+      if (!name.endsWith("/")) {
+        entries.add(name.substring(root.length()));
+      }
+      if (name.equals(root + "bin/opizontas")) {
+        assertThat(line).startsWith("-rwxr-xr-x");
+      }
+    }
+    assertThat(tar.out()).contains(root + "plugins/");
+    try (Stream<Path> files = Files.walk(HOME)) {
+      List<String> unpacked =
+          files.filter(Files::isRegularFile).map(p -> HOME.relativize(p).toString()).toList();
+      assertThat(entries).containsExactlyInAnyOrderElementsOf(unpacked);
+    }
+  }
+
+  @Test
+  void theShippedConfigurationLoadsAsTheEmbeddedDefault() {
+    assertThat(GatewayConfigReader.read(HOME.resolve("conf/gateway.toml")))
+        .isEqualTo(GatewayConfig.defaults());
+  }
+
+  /**
+   * conf/gateway.toml shows every setting commented out at its default ({@code #key = value}).
+   * Uncommented, it must load, set every key of every section, and change nothing.
+   */
+  @Test
+  void everySettingIsDocumentedWithItsTrueDefault() throws IOException {
+    String uncommented =
+        Pattern.compile("^#(?=\\S)", Pattern.MULTILINE)
+            .matcher(Files.readString(HOME.resolve("conf/gateway.toml")))
+            .replaceAll("");
+    Path file = Files.writeString(dir.resolve("uncommented.toml"), uncommented);
+
+    GatewayConfig config = GatewayConfigReader.read(file);
+
+    assertThat(config.server()).isEqualTo(ServerConfig.defaults());
+    assertThat(config.upstream()).isEqualTo(UpstreamConfig.defaults());
+    assertThat(config.plugins()).isEqualTo(PluginsConfig.defaults());
+    assertThat(config.registries()).extracting(PluginSection::plugin).containsExactly("static");
+    assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth");
+
+    JsonNode written = new TomlMapper().readTree(uncommented);
+    assertWritesEveryComponent(written.get("server"), ServerConfig.class);
+    assertWritesEveryComponent(written.get("upstream"), UpstreamConfig.class);
+    assertWritesEveryComponent(written.get("plugins"), PluginsConfig.class);
+  }
+
+  private static void assertWritesEveryComponent(JsonNode section, Class<? extends Record> type) {
+    for (var component : type.getRecordComponents()) {
+      String key = component.getName().replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+      assertThat(section.has(key)).as("%s documents %s", type.getSimpleName(), key).isTrue();
+    }
+  }
+
+  @Test
+  void theLauncherFindsItsHomeThroughASymlinkAndHonoursJavaHome() throws Exception {
+    Path link = Files.createSymbolicLink(dir.resolve("opizontas"), HOME.resolve("bin/opizontas"));
+    Run version;
+    try {
+      version = run(List.of(link.toString(), "--version"), Map.of("JAVA_HOME", javaHome()));
+    } finally {
+      Files.delete(link); // before @TempDir's clean-up, which warns about links leading outside
+    }
+
+    assertThat(version.exit()).isZero();
+    assertThat(version.out().trim()).isEqualTo("opizontas " + VERSION);
+  }
+
+  @Test
+  void theLauncherPassesJavaOpts() throws Exception {
+    Run run = run(launcher("--version"), Map.of("JAVA_OPTS", "-Dignored=1 -Xno-such-flag"));
+
+    assertThat(run.exit()).isNotZero();
+    assertThat(run.err()).contains("-Xno-such-flag");
+  }
+
+  @Test
+  void aBadConfigurationStopsTheLauncherWithOneLine() throws Exception {
+    Path bad = Files.writeString(dir.resolve("gateway.toml"), "[upstream]\nconnect_timeout = \"3 seconds\"\n");
+
+    Run run = run(launcher("run", "--config", bad.toString()), Map.of());
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo(
+            bad + ":2: upstream.connect_timeout: '3 seconds' is not a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\"\n");
+  }
+
+  @Test
+  void badUsageExitsWithTwo() throws Exception {
+    Run run = run(launcher("no-such-command"), Map.of());
+
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("Usage: opizontas");
+  }
+
+  private static List<String> launcher(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(HOME.resolve("bin/opizontas").toString());
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  private static String javaHome() {
+    return System.getProperty("java.home");
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private Run run(List<String> command, Map<String, String> env) throws Exception {
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().remove("JAVA_OPTS");
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError(command + " did not finish");
+    }
+    return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+}

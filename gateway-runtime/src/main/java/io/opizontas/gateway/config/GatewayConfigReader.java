@@ -1,0 +1,151 @@
+package io.opizontas.gateway.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the gateway's TOML 1.0 configuration (parsed by jackson-dataformat-toml) into a {@link
+ * GatewayConfig}. Absent keys take the defaults of the section records, so an empty file is valid.
+ *
+ * <p>Anything the gateway cannot use is refused with one {@link ConfigException} naming the file,
+ * the line and the dotted key: TOML syntax errors, values of the wrong type, unknown keys, bad
+ * addresses, durations and sizes, out-of-range numbers, and {@code [[registries]]} or {@code
+ * [[chain]]} entries without a {@code plugin}. The keys of such an entry other than {@code plugin}
+ * belong to that plugin and are passed on unchecked, as {@link PluginSection#settings()}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class GatewayConfigReader {
+
+  /** The smallest HTTP/2 flow-control window: the protocol's initial window (RFC 9113, 6.9.2). */
+  private static final int MIN_WINDOW = 65_535;
+
+  /** A gRPC request's pseudo-headers, content-type and te alone take a few hundred bytes. */
+  private static final int MIN_HEADER_LIST_SIZE = 1024;
+
+  private static final TomlMapper TOML = new TomlMapper();
+
+  private GatewayConfigReader() {}
+
+  /**
+   * Reads a configuration file (UTF-8). Messages name the file as {@code file} is written.
+   *
+   * @throws ConfigException when the file cannot be read or holds a configuration the gateway
+   *     cannot use
+   */
+  public static GatewayConfig read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), null, "no such file");
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file.toString(), null, "is not UTF-8 text, as TOML requires");
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), null, "cannot be read: " + e);
+    }
+    return read(text, file.toString());
+  }
+
+  /**
+   * Reads a configuration from TOML text.
+   *
+   * @param source the name messages give the text, such as the file it came from
+   * @throws ConfigException when the text holds a configuration the gateway cannot use
+   */
+  public static GatewayConfig read(String toml, String source) {
+    JsonNode tree;
+    try {
+      tree = TOML.readTree(toml);
+    } catch (JsonProcessingException e) {
+      throw syntaxError(toml, source, e);
+    }
+    ObjectNode root = tree instanceof ObjectNode object ? object : TOML.createObjectNode();
+    TomlTable.Source where = new TomlTable.Source(source, KeyLines.scan(toml));
+    return gateway(new TomlTable(where, List.of(), root));
+  }
+
+  private static GatewayConfig gateway(TomlTable root) {
+    GatewayConfig config =
+        new GatewayConfig(
+            server(root.table("server")),
+            upstream(root.table("upstream")),
+            plugins(root.table("plugins")),
+            pluginSections(root.tables("registries")),
+            pluginSections(root.tables("chain")));
+    root.rejectUnknownKeys();
+    return config;
+  }
+
+  private static ServerConfig server(TomlTable table) {
+    ServerConfig d = ServerConfig.defaults();
+    ServerConfig server =
+        new ServerConfig(
+            table.address("listen", d.listen()),
+            table.duration("drain_timeout", d.drainTimeout(), "stop without waiting"),
+            table.integer("max_concurrent_streams", d.maxConcurrentStreams(), 1, Integer.MAX_VALUE),
+            window(table, "session_window", d.sessionWindow()),
+            window(table, "stream_window", d.streamWindow()),
+            table.duration("idle_timeout", d.idleTimeout(), null),
+            table.size(
+                "max_header_list_size", d.maxHeaderListSize(), MIN_HEADER_LIST_SIZE, Integer.MAX_VALUE));
+    table.rejectUnknownKeys();
+    return server;
+  }
+
+  private static UpstreamConfig upstream(TomlTable table) {
+    UpstreamConfig d = UpstreamConfig.defaults();
+    UpstreamConfig upstream =
+        new UpstreamConfig(
+            table.duration("connect_timeout", d.connectTimeout(), null),
+            table.duration("idle_timeout", d.idleTimeout(), null),
+            table.duration("keepalive_interval", d.keepaliveInterval(), "no keepalive"),
+            table.duration("keepalive_timeout", d.keepaliveTimeout(), null),
+            window(table, "session_window", d.sessionWindow()),
+            window(table, "stream_window", d.streamWindow()));
+    table.rejectUnknownKeys();
+    return upstream;
+  }
+
+  private static PluginsConfig plugins(TomlTable table) {
+    PluginsConfig plugins = new PluginsConfig(table.path("directory", PluginsConfig.defaults().directory()));
+    table.rejectUnknownKeys();
+    return plugins;
+  }
+
+  private static List<PluginSection> pluginSections(List<TomlTable> entries) {
+    List<PluginSection> sections = new ArrayList<>(entries.size());
+    for (TomlTable entry : entries) {
+      String plugin = entry.requiredString("plugin");
+      sections.add(new PluginSection(plugin, entry.rest(), entry.origin()));
+    }
+    return sections;
+  }
+
+  private static int window(TomlTable table, String key, int fallback) {
+    return table.size(key, fallback, MIN_WINDOW, Integer.MAX_VALUE);
+  }
+
+  private static ConfigException syntaxError(String toml, String source, JsonProcessingException e) {
+    JsonLocation location = e.getLocation();
+    int line = location == null ? 0 : location.getLineNr();
+    if (line <= 0) {
+      return new ConfigException(source, null, "invalid TOML: " + e.getOriginalMessage());
+    }
+    KeyLines.Fault fault = KeyLines.fault(toml, line, location.getColumnNr());
+    return new ConfigException(
+        source + ":" + fault.line(),
+        KeyLines.dotted(fault.key()),
+        "invalid TOML: " + e.getOriginalMessage());
+  }
+}

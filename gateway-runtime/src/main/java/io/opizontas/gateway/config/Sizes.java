@@ -1,0 +1,40 @@
+package io.opizontas.gateway.config;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Byte sizes as the configuration writes them: {@code 65536}, {@code "64KiB"}, {@code "8MiB"}, {@code "1GiB"}. */
+public final class Sizes {
+
+  private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+
+  private Sizes() {}
+
+  /**
+   * Parses a size written as a string: a number of bytes, optionally followed by B, KiB, MiB or GiB
+   * (powers of 1024).
+   *
+   * @throws IllegalArgumentException naming what is wrong with {@code text}
+   */
+  public static long parse(String text) {
+    Matcher m = FORMAT.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a size such as 65536, \"64KiB\", \"8MiB\" or \"1GiB\"");
+    }
+    if (m.group(1).length() > 18) {
+      throw new IllegalArgumentException("'" + text + "' is too large a size");
+    }
+    long amount = Long.parseLong(m.group(1));
+    int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+      case "KiB" -> 10;
+      case "MiB" -> 20;
+      case "GiB" -> 30;
+      default -> 0;
+    };
+    if (amount > Long.MAX_VALUE >> shift) {
+      throw new IllegalArgumentException("'" + text + "' is too large a size");
+    }
+    return amount << shift;
+  }
+}

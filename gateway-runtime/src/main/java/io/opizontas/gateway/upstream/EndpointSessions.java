@@ -1,0 +1,199 @@
+package io.opizontas.gateway.upstream;
+
+import io.opizontas.gateway.api.Endpoint;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.GoAwayFrame;
+import org.eclipse.jetty.http2.frames.PingFrame;
+import org.eclipse.jetty.http2.frames.SettingsFrame;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.AutoLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/2 sessions to one endpoint. Calls take a stream slot on a session with room; when every
+ * session is full (or draining after a GOAWAY) one more session is connected, and calls arriving
+ * meanwhile wait for it rather than each opening a connection of its own.
+ */
+final class EndpointSessions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EndpointSessions.class);
+
+  private final Endpoint endpoint;
+  private final HTTP2Client client;
+  private final AutoLock lock = new AutoLock();
+  private final List<UpstreamSession> sessions = new CopyOnWriteArrayList<>();
+  private final Queue<Promise<UpstreamSession>> waiters = new ArrayDeque<>();
+  private boolean connecting;
+
+  EndpointSessions(Endpoint endpoint, HTTP2Client client) {
+    this.endpoint = endpoint;
+    this.client = client;
+  }
+
+  List<UpstreamSession> sessions() {
+    return sessions;
+  }
+
+  void acquire(Promise<UpstreamSession> promise) {
+    UpstreamSession reserved = reserve();
+    if (reserved != null) {
+      promise.succeeded(reserved);
+      return;
+    }
+    boolean connect;
+    try (AutoLock ignored = lock.lock()) {
+      waiters.add(promise);
+      connect = !connecting;
+      connecting = true;
+    }
+    if (connect) {
+      connect();
+    }
+  }
+
+  private UpstreamSession reserve() {
+    for (UpstreamSession session : sessions) {
+      if (session.tryReserve()) {
+        return session;
+      }
+    }
+    return null;
+  }
+
+  private void connect() {
+    InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
+    Listener listener = new Listener();
+    client.connect(address, listener, new Promise<>() {
+      @Override
+      public void succeeded(Session session) {
+        UpstreamSession upstream = listener.attach(new UpstreamSession(EndpointSessions.this, session));
+        sessions.add(upstream);
+        LOG.debug("Connected {}", upstream);
+        try (AutoLock ignored = lock.lock()) {
+          connecting = false;
+        }
+        serveWaiters();
+      }
+
+      @Override
+      public void failed(Throwable failure) {
+        List<Promise<UpstreamSession>> failed;
+        try (AutoLock ignored = lock.lock()) {
+          connecting = false;
+          failed = new ArrayList<>(waiters);
+          waiters.clear();
+        }
+        failed.forEach(waiter -> waiter.failed(failure));
+      }
+    });
+  }
+
+  void slotFreed(UpstreamSession session) {
+    if (!waiters.isEmpty()) {
+      serveWaiters();
+    }
+  }
+
+  /** Hands free slots to waiting calls; connects once more if some still wait. */
+  private void serveWaiters() {
+    while (true) {
+      Promise<UpstreamSession> waiter;
+      UpstreamSession reserved;
+      try (AutoLock ignored = lock.lock()) {
+        waiter = waiters.peek();
+        if (waiter == null) {
+          return;
+        }
+        reserved = reserve();
+        if (reserved == null) {
+          boolean connect = !connecting;
+          connecting = true;
+          if (connect) {
+            break;
+          }
+          return;
+        }
+        waiters.poll();
+      }
+      waiter.succeeded(reserved);
+    }
+    connect();
+  }
+
+  /** Session events from Jetty: settings, GOAWAY, close, PING acknowledgements. */
+  private final class Listener implements Session.Listener {
+
+    private volatile UpstreamSession upstream;
+    private volatile int maxStreams = -1;
+
+    /** SETTINGS may arrive before the connect promise completes; apply them once it does. */
+    UpstreamSession attach(UpstreamSession session) {
+      upstream = session;
+      if (maxStreams >= 0) {
+        session.maxStreams(maxStreams);
+      }
+      return session;
+    }
+
+    @Override
+    public void onSettings(Session session, SettingsFrame frame) {
+      Integer max = frame.getSettings().get(SettingsFrame.MAX_CONCURRENT_STREAMS);
+      if (max == null) {
+        return;
+      }
+      maxStreams = max;
+      UpstreamSession current = upstream;
+      if (current != null) {
+        current.maxStreams(max);
+        serveWaiters();
+      }
+    }
+
+    @Override
+    public void onGoAway(Session session, GoAwayFrame frame) {
+      UpstreamSession upstream = this.upstream;
+      if (upstream != null) {
+        LOG.debug("GOAWAY from {}: {}", endpoint.address(), frame);
+        upstream.drain();
+      }
+    }
+
+    @Override
+    public void onClose(Session session, GoAwayFrame frame, Callback callback) {
+      forget();
+      callback.succeeded();
+    }
+
+    @Override
+    public void onPing(Session session, PingFrame frame) {
+      UpstreamSession upstream = this.upstream;
+      if (frame.isReply() && upstream != null) {
+        upstream.pingAcknowledged();
+      }
+    }
+
+    @Override
+    public void onFailure(Session session, Throwable failure, Callback callback) {
+      LOG.debug("Session to {} failed", endpoint.address(), failure);
+      forget();
+      callback.succeeded();
+    }
+
+    private void forget() {
+      UpstreamSession upstream = this.upstream;
+      if (upstream != null) {
+        upstream.drain();
+        sessions.remove(upstream);
+      }
+    }
+  }
+}

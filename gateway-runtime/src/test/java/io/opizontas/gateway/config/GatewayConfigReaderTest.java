@@ -1,0 +1,401 @@
+package io.opizontas.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class GatewayConfigReaderTest {
+
+  @TempDir Path dir;
+
+  private Path write(String toml) throws IOException {
+    Path file = dir.resolve("gateway.toml");
+    Files.writeString(file, toml);
+    return file;
+  }
+
+  private GatewayConfig read(String toml) throws IOException {
+    return GatewayConfigReader.read(write(toml));
+  }
+
+  /** Reads {@code toml} from a file, expects refusal, and returns the message minus the file name. */
+  private String refusal(String toml) throws IOException {
+    Path file = write(toml);
+    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> GatewayConfigReader.read(file));
+    assertThat(thrown).isInstanceOf(ConfigException.class);
+    assertThat(thrown.getMessage()).startsWith(file + ":");
+    return thrown.getMessage().substring(file.toString().length());
+  }
+
+  @Nested
+  class Valid {
+
+    @Test
+    void emptyFileIsTheDefaults() throws IOException {
+      assertThat(read("")).isEqualTo(GatewayConfig.defaults());
+      assertThat(read("# only a comment\n\n")).isEqualTo(GatewayConfig.defaults());
+    }
+
+    @Test
+    void everyKeyOfEverySection() throws IOException {
+      GatewayConfig config =
+          read(
+              """
+              [server]
+              listen = "127.0.0.1:0"
+              drain_timeout = "250ms"
+              max_concurrent_streams = 64
+              session_window = "16MiB"
+              stream_window = 131072
+              idle_timeout = "1h"
+              max_header_list_size = "32KiB"
+
+              [upstream]
+              connect_timeout = "1s"
+              idle_timeout = "2m"
+              keepalive_interval = "0"
+              keepalive_timeout = "5s"
+              session_window = "1GiB"
+              stream_window = "64KiB"
+
+              [plugins]
+              directory = "/opt/opizontas/plugins"
+              """);
+
+      assertThat(config.server())
+          .isEqualTo(
+              new ServerConfig(
+                  new InetSocketAddress("127.0.0.1", 0),
+                  Duration.ofMillis(250),
+                  64,
+                  16 << 20,
+                  128 << 10,
+                  Duration.ofHours(1),
+                  32 << 10));
+      assertThat(config.upstream())
+          .isEqualTo(
+              new UpstreamConfig(
+                  Duration.ofSeconds(1),
+                  Duration.ofMinutes(2),
+                  Duration.ZERO,
+                  Duration.ofSeconds(5),
+                  1 << 30,
+                  64 << 10));
+      assertThat(config.plugins().directory()).isEqualTo(Path.of("/opt/opizontas/plugins"));
+    }
+
+    @Test
+    void absentKeysKeepTheirDefaults() throws IOException {
+      GatewayConfig config = read("[server]\nmax_concurrent_streams = 10\n");
+
+      assertThat(config.server().maxConcurrentStreams()).isEqualTo(10);
+      assertThat(config.server().listen()).isEqualTo(ServerConfig.defaults().listen());
+      assertThat(config.upstream()).isEqualTo(UpstreamConfig.defaults());
+    }
+
+    @Test
+    void registriesAndChainEntriesCarryTheirPluginsSettingsAndOrigin() throws IOException {
+      Path file =
+          write(
+              """
+              [[registries]]
+              plugin = "static"
+              services."helloworld.Greeter" = ["127.0.0.1:50052", "127.0.0.1:50053"]
+
+              [[registries]]
+              plugin = "zookeeper"
+              connect = "zk1:2181"
+              session_timeout = "10s"
+              retries = 3
+              ratio = 0.5
+              strict = true
+              [registries.tls]
+              enabled = false
+
+              [[chain]]
+              plugin = "token-auth"
+              [[chain.tokens]]
+              token_sha256 = "abc"
+              """);
+
+      GatewayConfig config = GatewayConfigReader.read(file);
+
+      assertThat(config.registries()).hasSize(2);
+      PluginSection first = config.registries().get(0);
+      assertThat(first.plugin()).isEqualTo("static");
+      assertThat(first.origin()).isEqualTo(file + ":1");
+      assertThat(first.settings())
+          .containsExactly(
+              entry(
+                  "services",
+                  Map.of("helloworld.Greeter", List.of("127.0.0.1:50052", "127.0.0.1:50053"))));
+
+      PluginSection second = config.registries().get(1);
+      assertThat(second.plugin()).isEqualTo("zookeeper");
+      assertThat(second.origin()).isEqualTo(file + ":5");
+      assertThat(second.settings().keySet())
+          .as("file order")
+          .containsExactly("connect", "session_timeout", "retries", "ratio", "strict", "tls");
+      assertThat(second.settings())
+          .contains(
+              entry("retries", 3L),
+              entry("ratio", 0.5),
+              entry("strict", true),
+              entry("tls", Map.of("enabled", false)));
+
+      assertThat(config.chain()).singleElement().satisfies(filter -> {
+        assertThat(filter.plugin()).isEqualTo("token-auth");
+        assertThat(filter.origin()).isEqualTo(file + ":15");
+        assertThat(filter.settings()).isEqualTo(Map.of("tokens", List.of(Map.of("token_sha256", "abc"))));
+      });
+    }
+
+    @Test
+    void dottedAndQuotedKeysFollowToml10() throws IOException {
+      GatewayConfig config =
+          read(
+              """
+              server.listen = "127.0.0.1:7000"
+              upstream = { connect_timeout = "2s", keepalive_interval = "1m" }
+
+              [[registries]]
+              plugin = "static"
+              services."helloworld.Greeter" = ["a:1"]
+              services.'literal.dots' = ["b:2"]
+              services.plain.nested = ["c:3"]
+              "quoted \\u0041" = 1
+              """);
+
+      assertThat(config.server().listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 7000));
+      assertThat(config.upstream().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(config.upstream().keepaliveInterval()).isEqualTo(Duration.ofMinutes(1));
+      Map<String, Object> settings = config.registries().get(0).settings();
+      assertThat(settings)
+          .containsEntry(
+              "services",
+              Map.of(
+                  "helloworld.Greeter", List.of("a:1"),
+                  "literal.dots", List.of("b:2"),
+                  "plain", Map.of("nested", List.of("c:3"))))
+          .containsEntry("quoted A", 1L);
+    }
+
+    @Test
+    void entriesMayBeWrittenAsAnInlineArray() throws IOException {
+      GatewayConfig config = read("chain = [ { plugin = \"access-log\" }, { plugin = \"rate-limit\", rps = 5 } ]\n");
+
+      assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("access-log", "rate-limit");
+      assertThat(config.chain().get(1).settings()).isEqualTo(Map.of("rps", 5L));
+    }
+
+    @Test
+    void ipv6AndHostNameListenAddresses() throws IOException {
+      assertThat(read("server.listen = \"[::1]:50051\"").server().listen())
+          .isEqualTo(new InetSocketAddress("::1", 50051));
+      assertThat(read("server.listen = \"localhost:50051\"").server().listen().getPort()).isEqualTo(50051);
+    }
+
+    @Test
+    void zeroDrainTimeoutStopsAtOnce() throws IOException {
+      assertThat(read("server.drain_timeout = 0").server().drainTimeout()).isZero();
+    }
+
+    @Test
+    void readsTextAsWell() {
+      assertThat(GatewayConfigReader.read("server.max_concurrent_streams = 7", "inline").server().maxConcurrentStreams())
+          .isEqualTo(7);
+    }
+  }
+
+  @Nested
+  class Refused {
+
+    @Test
+    void aKeyWithoutAValueIsASyntaxErrorNotADroppedKey() throws IOException {
+      assertThat(refusal("[server]\nlisten = \"127.0.0.1:1\"\nbad = \n"))
+          .isEqualTo(":3: server.bad: invalid TOML: Newline not permitted here");
+      assertThat(refusal("bad =")).startsWith(":1: bad: invalid TOML: ");
+    }
+
+    @Test
+    void syntaxErrorsAfterMultiLineValuesNameTheRightLine() throws IOException {
+      assertThat(
+              refusal(
+                  """
+                  [[registries]]
+                  plugin = "static"
+                  note = \"""
+                  spans
+                  lines\"""
+                  services."a.b" = [
+                    "x:1",   # comment
+                    "y:2",
+                  ]
+                  broken = [1, 2
+                  """))
+          .startsWith(":10: registries.0.broken: invalid TOML: ");
+    }
+
+    @Test
+    void aSyntaxErrorOffAnyKeyNamesTheLine() throws IOException {
+      assertThat(refusal("[server]\n= 1\n")).startsWith(":2: invalid TOML: ");
+      assertThat(refusal("[server\n")).startsWith(":1: server: invalid TOML: ");
+    }
+
+    @Test
+    void duplicateKeysAndTables() throws IOException {
+      assertThat(refusal("[server]\nlisten = \"127.0.0.1:1\"\nlisten = \"127.0.0.1:2\"\n\n# next\nmax_concurrent_streams = 1\n"))
+          .startsWith(":3: server.listen: invalid TOML: Duplicate key");
+      assertThat(refusal("[server]\n[upstream]\n[server]\n")).startsWith(":3: server: invalid TOML: ");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "server.max_concurrent_streams = 'many' | :1: server.max_concurrent_streams: expected an integer but found the string \"many\"",
+          "server.max_concurrent_streams = 1.5    | :1: server.max_concurrent_streams: expected an integer but found the number 1.5",
+          "server.listen = 50051                  | :1: server.listen: expected \"host:port\" but found the integer 50051",
+          "server = 1                             | :1: server: expected a table but found the integer 1",
+          "server.idle_timeout = true             | :1: server.idle_timeout: expected a duration such as \"30s\" but found the boolean true",
+          "server.idle_timeout = 30               | :1: server.idle_timeout: expected a duration such as \"30s\" but found the integer 30",
+          "upstream.stream_window = [1]           | :1: upstream.stream_window: expected a size such as 65536 or \"8MiB\" but found an array",
+          "plugins.directory = {}                 | :1: plugins.directory: expected a path but found a table",
+          "registries = { plugin = 'static' }     | :1: registries: expected an array of tables ([[registries]]) but found a table",
+          "chain = ['token-auth']                 | :1: chain.0: expected a table but found the string \"token-auth\"",
+          "chain = [{ plugin = 7 }]               | :1: chain.0.plugin: expected a string but found the integer 7",
+        })
+    void wrongTypes(String toml, String message) throws IOException {
+      assertThat(refusal(toml)).isEqualTo(message);
+    }
+
+    @Test
+    void unknownKeysAreNamedWithTheKnownOnes() throws IOException {
+      assertThat(refusal("[server]\nlisten = \"127.0.0.1:1\"\n\nlistn = \"127.0.0.1:2\"\n"))
+          .isEqualTo(
+              ":4: server.listn: unknown key (known here: listen, drain_timeout, max_concurrent_streams,"
+                  + " session_window, stream_window, idle_timeout, max_header_list_size)");
+      assertThat(refusal("[server]\n[registration]\nenabled = true\n"))
+          .isEqualTo(":2: registration: unknown key (known here: server, upstream, plugins, registries, chain)");
+      assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\n")).startsWith(":1: upstream.tls: unknown key");
+      assertThat(refusal("[plugins]\ndirectory = \"p\"\nextra.deep = 1\n")).startsWith(":3: plugins.extra: unknown key");
+    }
+
+    @Test
+    void pluginSettingsAreNotCheckedForUnknownKeys() throws IOException {
+      assertThat(read("[[chain]]\nplugin = \"x\"\nanything = { at = \"all\" }\n").chain().get(0).settings())
+          .containsOnlyKeys("anything");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "0.0.0.0           | '0.0.0.0' is not host:port",
+          "0.0.0.0:          | '0.0.0.0:' is not host:port (the port must be a number in 0..65535)",
+          "0.0.0.0:http      | '0.0.0.0:http' is not host:port (the port must be a number in 0..65535)",
+          "0.0.0.0:-1        | '0.0.0.0:-1' is not host:port (the port must be a number in 0..65535)",
+          "0.0.0.0:65536     | '0.0.0.0:65536' has port 65536, outside 0..65535",
+          "0.0.0.0:999999999 | '0.0.0.0:999999999' is not host:port (the port must be a number in 0..65535)",
+          ":50051            | ':50051' has an empty host",
+          "[]:50051          | '[]:50051' has an empty host",
+          "::1:50051         | '::1:50051' is not host:port (write an IPv6 address in brackets: [::1]:50051)",
+          "[::1]             | '[::1]' is not host:port (write an IPv6 address in brackets: [::1]:50051)",
+        })
+    void badAddresses(String address, String problem) throws IOException {
+      assertThat(refusal("[server]\n\nlisten = \"" + address + "\"\n"))
+          .isEqualTo(":3: server.listen: " + problem);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "server.drain_timeout = '30 seconds'        | '30 seconds' is not a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\"",
+          "server.drain_timeout = '-1s'               | '-1s' is not a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\"",
+          "server.drain_timeout = '1.5s'              | '1.5s' is not a duration such as \"250ms\", \"30s\", \"5m\" or \"1h\"",
+          "server.drain_timeout = '9999999999999999h' | '9999999999999999h' is too long a duration",
+          "server.drain_timeout = '9999999999999999999999s' | '9999999999999999999999s' is too long a duration",
+          "server.idle_timeout = '0'                  | must be longer than 0",
+          "upstream.connect_timeout = '0ms'           | must be longer than 0",
+          "upstream.idle_timeout = 0                  | must be longer than 0",
+          "upstream.keepalive_timeout = '0s'          | must be longer than 0",
+        })
+    void badDurations(String toml, String problem) throws IOException {
+      String key = toml.substring(0, toml.indexOf(' '));
+      assertThat(refusal(toml)).isEqualTo(":1: " + key + ": " + problem);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          "server.session_window = '8MB'     | '8MB' is not a size such as 65536, \"64KiB\", \"8MiB\" or \"1GiB\"",
+          "server.session_window = '-8MiB'   | '-8MiB' is not a size such as 65536, \"64KiB\", \"8MiB\" or \"1GiB\"",
+          "server.session_window = 1.5       | expected a size such as 65536 or \"8MiB\" but found the number 1.5",
+          "server.stream_window = 65534      | 65534 bytes is outside 65535..2147483647",
+          "server.stream_window = -1         | -1 bytes is outside 65535..2147483647",
+          "server.stream_window = '2GiB'     | 2147483648 bytes is outside 65535..2147483647",
+          "upstream.session_window = 0       | 0 bytes is outside 65535..2147483647",
+          "upstream.stream_window = '99999999999999999999GiB' | '99999999999999999999GiB' is too large a size",
+          "upstream.stream_window = 99999999999999999999 | 99999999999999999999 bytes is outside 65535..2147483647",
+          "server.max_header_list_size = '1000B' | 1000 bytes is outside 1024..2147483647",
+          "server.max_concurrent_streams = 0 | 0 is outside 1..2147483647",
+          "server.max_concurrent_streams = -5 | -5 is outside 1..2147483647",
+        })
+    void badSizesAndCounts(String toml, String problem) throws IOException {
+      String key = toml.substring(0, toml.indexOf(' '));
+      assertThat(refusal(toml)).isEqualTo(":1: " + key + ": " + problem);
+    }
+
+    @Test
+    void anEntryWithoutAPluginNamesTheEntry() throws IOException {
+      assertThat(refusal("[[registries]]\nplugin = \"static\"\n\n[[registries]]\nservices = {}\n"))
+          .isEqualTo(":4: registries.1: 'plugin' is missing");
+      assertThat(refusal("[[chain]]\nplugin = \"  \"\n")).isEqualTo(":2: chain.0.plugin: must not be empty");
+    }
+
+    @Test
+    void integersBeyond64BitsInPluginSettings() throws IOException {
+      assertThat(refusal("[[chain]]\nplugin = \"x\"\n[chain.limits]\nburst = 99999999999999999999\n"))
+          .isEqualTo(":4: chain.0.limits.burst: 99999999999999999999 does not fit a 64-bit integer");
+    }
+
+    @Test
+    void aBadPathIsRefused() throws IOException {
+      assertThat(refusal("plugins.directory = \" \"")).isEqualTo(":1: plugins.directory: must not be empty");
+      assertThat(refusal("plugins.directory = \"a\\u0000b\"")).startsWith(":1: plugins.directory: ");
+    }
+
+    @Test
+    void aMissingFile() {
+      Path missing = dir.resolve("absent.toml");
+      assertThatThrownBy(() -> GatewayConfigReader.read(missing))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(missing + ": no such file");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8() throws IOException {
+      Path latin1 = dir.resolve("latin1.toml");
+      Files.write(latin1, "# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+      assertThatThrownBy(() -> GatewayConfigReader.read(latin1))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(latin1 + ": is not UTF-8 text, as TOML requires");
+    }
+  }
+}
