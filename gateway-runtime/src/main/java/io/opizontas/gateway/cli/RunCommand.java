@@ -8,8 +8,6 @@ import io.opizontas.gateway.server.Gateway;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,8 +28,6 @@ final class RunCommand implements Callable<Integer> {
 
   /** Set by bin/opizontas to the distribution's directory. */
   static final String HOME_PROPERTY = "opizontas.home";
-
-  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
   @Spec private CommandSpec spec;
 
@@ -59,7 +55,6 @@ final class RunCommand implements Callable<Integer> {
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "opizontas-shutdown"));
-    LOG.info("Opizontas {} serving on {}", Version.current(), gateway.address());
     gateway.awaitStopped();
     return 0;
   }

@@ -26,6 +26,7 @@ final class ResetStatus {
         default -> GrpcStatusCode.INTERNAL;
       };
     }
-    return GrpcStatus.of(code, "upstream reset the stream: " + ErrorCode.toString(errorCode, "error " + errorCode));
+    String name = error == null ? "error code " + errorCode : error.name();
+    return GrpcStatus.of(code, "the backend reset the stream with " + name);
   }
 }

@@ -141,6 +141,11 @@ public final class Gateway implements AutoCloseable {
     return open;
   }
 
+  /** HTTP/2 sessions open to backends right now. */
+  public int backendSessions() {
+    return upstreams.sessions();
+  }
+
   /** Streams open to backends right now. */
   public int openBackendStreams() {
     return upstreams.openStreams();

@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.GoAwayFrame;
@@ -15,6 +19,7 @@ import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.AutoLock;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +34,18 @@ final class EndpointSessions {
 
   private final Endpoint endpoint;
   private final HTTP2Client client;
+  private final Scheduler scheduler;
+  private final long handshakeTimeoutMillis;
   private final AutoLock lock = new AutoLock();
   private final List<UpstreamSession> sessions = new CopyOnWriteArrayList<>();
   private final Queue<Promise<UpstreamSession>> waiters = new ArrayDeque<>();
   private boolean connecting;
 
-  EndpointSessions(Endpoint endpoint, HTTP2Client client) {
+  EndpointSessions(Endpoint endpoint, HTTP2Client client, Scheduler scheduler, long handshakeTimeoutMillis) {
     this.endpoint = endpoint;
     this.client = client;
+    this.scheduler = scheduler;
+    this.handshakeTimeoutMillis = handshakeTimeoutMillis;
   }
 
   List<UpstreamSession> sessions() {
@@ -69,32 +78,72 @@ final class EndpointSessions {
     return null;
   }
 
+  /**
+   * Connects one more session. Jetty completes the connect only when the backend's HTTP/2 preface
+   * arrives, so the connect timeout alone would let a backend that accepts TCP and then hangs hold
+   * calls until the idle timeout; the handshake gets the connect timeout too.
+   */
   private void connect() {
     InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
     Listener listener = new Listener();
-    client.connect(address, listener, new Promise<>() {
-      @Override
-      public void succeeded(Session session) {
-        UpstreamSession upstream = listener.attach(new UpstreamSession(EndpointSessions.this, session));
-        sessions.add(upstream);
-        LOG.debug("Connected {}", upstream);
-        try (AutoLock ignored = lock.lock()) {
-          connecting = false;
-        }
-        serveWaiters();
-      }
+    Handshake handshake = new Handshake(listener);
+    handshake.timer = scheduler.schedule(handshake::expire, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+    client.connect(address, listener, handshake);
+  }
 
-      @Override
-      public void failed(Throwable failure) {
-        List<Promise<UpstreamSession>> failed;
-        try (AutoLock ignored = lock.lock()) {
-          connecting = false;
-          failed = new ArrayList<>(waiters);
-          waiters.clear();
-        }
-        failed.forEach(waiter -> waiter.failed(failure));
+  private void connected(UpstreamSession upstream) {
+    sessions.add(upstream);
+    LOG.debug("Connected {}", upstream);
+    try (AutoLock ignored = lock.lock()) {
+      connecting = false;
+    }
+    serveWaiters();
+  }
+
+  private void connectFailed(Throwable failure) {
+    List<Promise<UpstreamSession>> failed;
+    try (AutoLock ignored = lock.lock()) {
+      connecting = false;
+      failed = new ArrayList<>(waiters);
+      waiters.clear();
+    }
+    failed.forEach(waiter -> waiter.failed(failure));
+  }
+
+  /** The outcome of one connect: the session, a failure, or no HTTP/2 preface in time. */
+  private final class Handshake implements Promise<Session> {
+    private final Listener listener;
+    private final AtomicBoolean decided = new AtomicBoolean();
+    private volatile Scheduler.Task timer;
+
+    Handshake(Listener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void succeeded(Session session) {
+      if (!decided.compareAndSet(false, true)) {
+        session.close(ErrorCode.NO_ERROR.code, "handshake timed out", Callback.NOOP);
+        return;
       }
-    });
+      timer.cancel();
+      connected(listener.attach(new UpstreamSession(EndpointSessions.this, session)));
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      if (decided.compareAndSet(false, true)) {
+        timer.cancel();
+        connectFailed(failure);
+      }
+    }
+
+    void expire() {
+      if (decided.compareAndSet(false, true)) {
+        connectFailed(new TimeoutException("no HTTP/2 handshake from " + endpoint.address() + " within "
+            + handshakeTimeoutMillis + " ms"));
+      }
+    }
   }
 
   void slotFreed(UpstreamSession session) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.io.ClientConnector;
@@ -59,7 +60,21 @@ public final class UpstreamPool extends ContainerLifeCycle {
    * closes, or at once if it does not open one.
    */
   public void acquire(Endpoint endpoint, Promise<UpstreamSession> promise) {
-    endpoints.computeIfAbsent(endpoint, e -> new EndpointSessions(e, client)).acquire(promise);
+    EndpointSessions sessions = endpoints.get(endpoint);
+    if (sessions == null) {
+      sessions = endpoints.computeIfAbsent(endpoint,
+          e -> new EndpointSessions(e, client, scheduler, config.connectTimeout().toMillis()));
+    }
+    sessions.acquire(promise);
+  }
+
+  /** Sessions to backends right now, draining ones included. */
+  public int sessions() {
+    int count = 0;
+    for (EndpointSessions sessions : endpoints.values()) {
+      count += sessions.sessions().size();
+    }
+    return count;
   }
 
   /** Streams open to backends right now, over every session. */
@@ -105,7 +120,9 @@ public final class UpstreamPool extends ContainerLifeCycle {
           LOG.warn("Backend {} did not answer a keepalive PING within {}; closing the session",
               session.session().getRemoteSocketAddress(), config.keepaliveTimeout());
           session.drain();
-          session.session().close(ErrorCode.NO_ERROR.code, "keepalive timeout", Callback.NOOP);
+          // A graceful close would wait for a peer that no longer answers; fail the session instead,
+          // which fails its streams at once and so ends their calls with UNAVAILABLE.
+          ((HTTP2Session) session.session()).onConnectionFailure(ErrorCode.NO_ERROR.code, "keepalive timeout");
         } else if (sent == 0 && session.activeStreams() > 0) {
           session.pingSent(now);
           session.session().ping(new PingFrame(now, false), Callback.NOOP);

@@ -1,0 +1,46 @@
+package io.opizontas.gateway.testing;
+
+import io.opizontas.gateway.api.Endpoint;
+import java.util.function.BiConsumer;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.api.server.ServerSessionListener;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * A frame-level HTTP/2 backend for behaviour grpc-java will not produce on demand, such as resetting
+ * a stream with a chosen error code.
+ */
+public final class RawBackend implements AutoCloseable {
+
+  private final Server server = new Server();
+  private final ServerConnector connector;
+
+  /** Calls {@code onRequest} with each new stream and its request headers. */
+  public RawBackend(BiConsumer<Stream, HeadersFrame> onRequest) throws Exception {
+    ServerSessionListener listener = new ServerSessionListener() {
+      @Override
+      public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
+        onRequest.accept(stream, frame);
+        return null;
+      }
+    };
+    connector = new ServerConnector(server, new RawHTTP2ServerConnectionFactory(new HttpConfiguration(), listener));
+    connector.setHost("127.0.0.1");
+    connector.setPort(0);
+    server.addConnector(connector);
+    server.start();
+  }
+
+  public Endpoint endpoint() {
+    return Endpoint.of("127.0.0.1", connector.getLocalPort());
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+}
