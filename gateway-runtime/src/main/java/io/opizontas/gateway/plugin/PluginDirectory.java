@@ -1,6 +1,7 @@
 package io.opizontas.gateway.plugin;
 
 import java.io.File;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -133,7 +134,7 @@ final class PluginDirectory extends DefaultPluginManager {
    * ClassCastException; refuse it now, saying why.
    */
   private static void rejectBundled(String where, PluginWrapper plugin, String resource, String artifact) {
-    if (((java.net.URLClassLoader) plugin.getPluginClassLoader()).findResource(resource) != null) {
+    if (((URLClassLoader) plugin.getPluginClassLoader()).findResource(resource) != null) {
       throw new PluginLoadException(
           where + ": bundles " + artifact + "; depend on it with <scope>provided</scope>, the gateway supplies it");
     }

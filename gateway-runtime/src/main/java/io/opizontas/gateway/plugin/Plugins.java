@@ -117,7 +117,7 @@ public final class Plugins implements AutoCloseable {
   /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
   public Map<String, Double> metrics(String pluginId) {
     RuntimePluginContext context = contexts.get(pluginId);
-    return context == null ? Map.of() : ((MemoryPluginMetrics) context.metrics()).snapshot();
+    return context == null ? Map.of() : context.metrics().snapshot();
   }
 
   /**
@@ -186,7 +186,7 @@ public final class Plugins implements AutoCloseable {
         return code;
       }
     } catch (IllegalArgumentException e) {
-      // reported below, with the valid names
+      // not a status name: reported below
     }
     throw new PluginConfigException(
         "failure_status", "'" + name + "' is not a gRPC status other than OK, such as INTERNAL or UNAVAILABLE");
