@@ -1,7 +1,9 @@
 package io.opizontas.gateway.plugin;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.URLClassLoader;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -22,7 +24,8 @@ import org.pf4j.PluginWrapper;
  * so the gateway never starts with half its plugins.
  *
  * <p>Only {@code *.jar} files are plugins (self-contained: a plugin's own dependencies are shaded
- * into its jar), so the directory is never written to and may be read-only. PF4J's development mode
+ * into its jar), so the directory is never written to and may be read-only; a {@code *.zip} there is
+ * refused rather than unpacked. PF4J's development mode
  * and its {@code enabled.txt}/{@code disabled.txt} files are ignored: the TOML configuration decides
  * what runs.
  */
@@ -85,6 +88,7 @@ final class PluginDirectory extends DefaultPluginManager {
     if (!exists()) {
       return;
     }
+    rejectZips();
     try {
       for (Path jar : pluginRepository.getPluginPaths()) {
         load(jar);
@@ -96,6 +100,21 @@ final class PluginDirectory extends DefaultPluginManager {
     } catch (RuntimeException e) {
       unloadPlugins();
       throw new PluginLoadException("plugins in " + getPluginsRoot().toAbsolutePath() + ": " + PluginLoadException.describe(e), e);
+    }
+  }
+
+  /**
+   * PF4J can load a zip only by unpacking it next to itself; the gateway never writes to its plugins
+   * directory, so a zip there is a mistake to report, not a file to skip silently.
+   */
+  private void rejectZips() {
+    try (DirectoryStream<Path> zips = Files.newDirectoryStream(getPluginsRoot(), "*.{zip,ZIP}")) {
+      for (Path zip : zips) {
+        throw new PluginLoadException(
+            "plugin archive " + zip + ": zip plugins are not supported; install the plugin as one jar with its libraries shaded in");
+      }
+    } catch (IOException e) {
+      throw new PluginLoadException("plugins directory " + getPluginsRoot().toAbsolutePath() + ": " + PluginLoadException.describe(e), e);
     }
   }
 

@@ -175,6 +175,13 @@ class PluginsTest {
   }
 
   @Test
+  void aZipPluginIsRefusedRatherThanIgnored() throws Exception {
+    Path zip = Files.write(dir.resolve("rate-limit-1.0.zip"), new byte[0]);
+    refusal(this::load).hasMessage("plugin archive " + zip
+        + ": zip plugins are not supported; install the plugin as one jar with its libraries shaded in");
+  }
+
+  @Test
   void aJarWithoutDescriptorIsNamed() {
     Path jar = PluginJar.id("anonymous").withoutDescriptor().extension(StampFilter.class).writeTo(dir);
     refusal(this::load).hasMessage("plugin jar " + jar
