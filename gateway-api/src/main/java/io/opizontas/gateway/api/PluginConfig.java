@@ -20,6 +20,22 @@ public interface PluginConfig {
   /** The keys present in this section, in file order. */
   List<String> keys();
 
+  /**
+   * Rejects keys this section should not have, so a misspelt option fails the start instead of being
+   * ignored.
+   *
+   * @throws PluginConfigException naming the first key of this section that is not in {@code
+   *     allowed}, and listing the allowed ones
+   */
+  void allowKeys(String... allowed);
+
+  /**
+   * An exception for a value the plugin cannot accept, naming {@code key} by its full path from the
+   * plugin's section (so a nested table's {@code sha256} is reported as {@code tokens.2.sha256}).
+   * Throw it from {@code start}.
+   */
+  PluginConfigException invalid(String key, String message);
+
   /** The section as TOML gave it: nested maps, lists, strings, numbers and booleans. */
   Map<String, Object> asMap();
 

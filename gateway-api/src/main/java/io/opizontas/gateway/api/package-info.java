@@ -1,7 +1,19 @@
 /**
  * The plugin contract of Opizontas Gateway: everything a plugin may see of the runtime.
  *
- * <p>This package depends on PF4J only. No Jetty, Netty or protobuf type appears here, so plugins
- * compile against {@code gateway-api} alone and keep working when the runtime's internals change.
+ * <p>Extension points, each a PF4J {@link org.pf4j.ExtensionPoint}: {@link
+ * io.opizontas.gateway.api.RegistryBackend}, {@link io.opizontas.gateway.api.BalancingStrategy},
+ * {@link io.opizontas.gateway.api.HealthProber}, {@link io.opizontas.gateway.api.TlsProvider} and
+ * {@link io.opizontas.gateway.api.CallFilter}. Each is started once with the plugin's own TOML
+ * section ({@link io.opizontas.gateway.api.PluginConfig}) and a narrow {@link
+ * io.opizontas.gateway.api.PluginContext}, and closed once at shutdown. The runtime owns threads,
+ * schedules, timeouts and failure isolation; a plugin is a small piece of policy.
+ *
+ * <p>This package depends on PF4J only (and SLF4J's {@code Logger}, which PF4J brings). No Jetty,
+ * Netty or protobuf type appears here, so plugins compile against {@code gateway-api} alone and keep
+ * working when the runtime's internals change. Plugins depend on it with {@code provided} scope and
+ * must not bundle it.
+ *
+ * <p>Unless a method says otherwise, nothing here accepts or returns null.
  */
 package io.opizontas.gateway.api;

@@ -42,6 +42,22 @@ public final class TablePluginConfig implements PluginConfig {
   }
 
   @Override
+  public void allowKeys(String... allowed) {
+    List<String> known = List.of(allowed);
+    for (String key : table.keySet()) {
+      if (!known.contains(key)) {
+        throw new PluginConfigException(
+            path(key), "unknown key; " + (known.isEmpty() ? "this section takes no keys" : "expected one of " + String.join(", ", known)));
+      }
+    }
+  }
+
+  @Override
+  public PluginConfigException invalid(String key, String message) {
+    return new PluginConfigException(path(key), message);
+  }
+
+  @Override
   public Map<String, Object> asMap() {
     return table;
   }

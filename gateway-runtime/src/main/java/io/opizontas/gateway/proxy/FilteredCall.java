@@ -1,6 +1,7 @@
 package io.opizontas.gateway.proxy;
 
 import io.opizontas.gateway.api.GrpcStatus;
+import java.util.Map;
 import org.eclipse.jetty.http.HttpFields;
 
 /** The chain's verdict on one call, and its hooks for the response side. */
@@ -12,6 +13,14 @@ public interface FilteredCall {
   /** The status to answer with instead of forwarding, or null to forward the call. */
   default GrpcStatus rejection() {
     return null;
+  }
+
+  /**
+   * Attributes the filters attached to the call for routing (for example the credential accepted),
+   * read-only; empty when none did.
+   */
+  default Map<String, String> attributes() {
+    return Map.of();
   }
 
   /** Whether {@link #onResponseHeaders} and {@link #onTrailers} want to see the response. */

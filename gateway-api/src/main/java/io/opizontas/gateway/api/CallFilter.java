@@ -1,0 +1,90 @@
+package io.opizontas.gateway.api;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.pf4j.ExtensionPoint;
+
+/**
+ * One link of the call-filter chain: authentication, header rewriting, access logs, rate limits.
+ * Filters see the request metadata before a call is routed, and may see the response headers and
+ * trailers on the way back. They never see message bodies, so the data path stays zero-copy.
+ *
+ * <p><b>Life cycle.</b> The runtime makes one instance per {@code [[chain]]} entry that names the
+ * plugin, calls {@link #start} once before the gateway accepts calls, and {@link #close} once at
+ * shutdown, after calls have drained. If {@code start} throws, the gateway refuses to start and
+ * names the plugin, the entry and the cause ({@link PluginConfigException} names the key).
+ *
+ * <p><b>Threading.</b> One instance serves every call, so every method may be called concurrently
+ * for different calls and must be thread-safe. For one call the runtime calls a filter's methods one
+ * at a time. Methods run on the gateway's I/O threads: they must not block (no locks held for long,
+ * no network or disk I/O). Work that waits goes into the returned {@link CompletionStage}; the runtime
+ * never blocks a thread waiting for it, and carries on with the next filter on whichever thread
+ * completes it.
+ *
+ * <p><b>Order.</b> Filters run in {@code [[chain]]} order on the request; the response hooks run in
+ * the reverse order, so the first filter sees the request first and the response last.
+ *
+ * <p><b>Failures stay with the call.</b> When {@link #onRequest} throws, returns null, returns a
+ * stage that fails, or a stage that does not complete within the entry's {@code timeout} (default
+ * 2s), the runtime fails that call with the entry's {@code failure_status} (default INTERNAL) and
+ * does not run later filters. When a response hook throws, the call's final status becomes that
+ * failure status. Either way the gateway logs the plugin id (at most once per ten seconds per entry,
+ * counting the failures it did not log) and goes on serving every other call.
+ */
+public interface CallFilter extends ExtensionPoint {
+
+  /**
+   * Prepares the filter: reads and validates its configuration. Called once, before any call.
+   *
+   * @param config  this {@code [[chain]]} entry, without the keys the runtime reserves ({@code
+   *                plugin}, {@code timeout}, {@code failure_status})
+   * @param context clock, logger, metrics and scheduler lent by the runtime; keep it
+   * @throws Exception when the filter cannot work with this configuration; the gateway then refuses
+   *     to start
+   */
+  void start(PluginConfig config, PluginContext context) throws Exception;
+
+  /**
+   * Looks at a call before it is routed. May edit {@link Call#requestHeaders()} and {@link
+   * Call#attributes()} until the returned stage completes; later filters and the backend see the
+   * edits.
+   *
+   * <p>Return {@link #proceed()} or {@link #reject} for an immediate verdict (the runtime then
+   * continues on the same thread, allocating nothing for the wait), or any stage that completes
+   * later.
+   *
+   * @return the verdict; never null
+   */
+  CompletionStage<FilterResult> onRequest(Call call);
+
+  /**
+   * Edits the response headers before they go to the client. Called only for calls the whole chain
+   * let through and the backend answered with headers; synchronous, so be quick. The runtime skips
+   * this hook for filters that do not override it.
+   */
+  default void onResponseHeaders(Call call, Metadata headers) {}
+
+  /**
+   * Edits the trailers ({@code grpc-status}, {@code grpc-message} and custom keys) before they go to
+   * the client; for a trailers-only response these are the only metadata. Called only for calls the
+   * whole chain let through; synchronous, so be quick. The runtime skips this hook for filters that
+   * do not override it.
+   */
+  default void onTrailers(Call call, Metadata trailers) {}
+
+  /**
+   * Releases what {@link #start} acquired. Called once, after the last call, and only if {@code
+   * start} returned normally (a {@code start} that throws cleans up after itself); must not throw.
+   */
+  default void close() {}
+
+  /** An immediate "go on": a shared, already completed stage. */
+  static CompletionStage<FilterResult> proceed() {
+    return FilterResult.PROCEED_STAGE;
+  }
+
+  /** An immediate rejection with {@code code} and {@code message}. */
+  static CompletionStage<FilterResult> reject(GrpcStatusCode code, String message) {
+    return CompletableFuture.completedFuture(FilterResult.reject(code, message));
+  }
+}

@@ -1,0 +1,80 @@
+package io.opizontas.gateway.plugin;
+
+import io.opizontas.gateway.api.Metadata;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+
+/**
+ * A call's Jetty header fields as plugin metadata. Reads and writes go straight to the fields the
+ * data path forwards: nothing is copied. Every write is checked with {@link
+ * Metadata#checkWritableKey} and {@link Metadata#checkValue}, so a plugin cannot touch the framing.
+ */
+final class FieldsMetadata implements Metadata {
+
+  private final HttpFields.Mutable fields;
+
+  FieldsMetadata(HttpFields.Mutable fields) {
+    this.fields = fields;
+  }
+
+  @Override
+  public String get(String key) {
+    return fields.get(key);
+  }
+
+  @Override
+  public List<String> getAll(String key) {
+    return fields.getValuesList(key);
+  }
+
+  @Override
+  public boolean contains(String key) {
+    return fields.contains(key);
+  }
+
+  @Override
+  public Set<String> keys() {
+    Set<String> keys = new LinkedHashSet<>();
+    for (HttpField field : fields) {
+      keys.add(field.getLowerCaseName());
+    }
+    return Collections.unmodifiableSet(keys);
+  }
+
+  @Override
+  public void forEach(BiConsumer<String, String> action) {
+    for (HttpField field : fields) {
+      action.accept(field.getLowerCaseName(), field.getValue());
+    }
+  }
+
+  @Override
+  public void add(String key, String value) {
+    fields.add(Metadata.checkWritableKey(key), Metadata.checkValue(key, value));
+  }
+
+  @Override
+  public void set(String key, String value) {
+    fields.put(Metadata.checkWritableKey(key), Metadata.checkValue(key, value));
+  }
+
+  @Override
+  public boolean remove(String key) {
+    String k = Metadata.checkWritableKey(key);
+    if (!fields.contains(k)) {
+      return false;
+    }
+    fields.remove(k);
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return fields.toString();
+  }
+}

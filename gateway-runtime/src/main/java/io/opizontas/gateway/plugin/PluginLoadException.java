@@ -1,0 +1,29 @@
+package io.opizontas.gateway.plugin;
+
+/**
+ * A plugin cannot be loaded, bound or started, so the gateway refuses to start. The message is one
+ * line naming the plugin (or its jar), where it was configured, and the cause, for example {@code
+ * plugin 'token-auth' (gateway.toml:12): bad configuration: tokens.0.sha256: expected a string}.
+ */
+public final class PluginLoadException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  PluginLoadException(String message, Throwable cause) {
+    super(oneLine(message), cause);
+  }
+
+  PluginLoadException(String message) {
+    this(message, null);
+  }
+
+  /** What went wrong, for a message: the exception's own message, or its type when it has none. */
+  static String describe(Throwable t) {
+    String message = t.getMessage();
+    return message == null || message.isBlank() ? t.getClass().getName() : oneLine(message);
+  }
+
+  private static String oneLine(String text) {
+    return text.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+  }
+}

@@ -1,0 +1,293 @@
+package io.opizontas.gateway.plugin;
+
+import io.opizontas.gateway.api.ApiVersion;
+import io.opizontas.gateway.api.CallFilter;
+import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.PluginContext;
+import io.opizontas.gateway.config.PluginSection;
+import io.opizontas.gateway.proxy.CallFilters;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
+import org.pf4j.ExtensionPoint;
+import org.pf4j.PluginWrapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugins of one gateway: every jar of the plugins directory loaded with PF4J, each in its own
+ * class loader, and the extension instances made from them for the configured roles.
+ *
+ * <p>How the gateway uses it: {@link #load} at start-up; {@link #startChain} for {@code [[chain]]};
+ * {@link #create} and {@link #context} for the other roles ({@code [[registries]]} starts each
+ * backend itself with those two); {@link #close} last, after everything using a plugin has stopped.
+ * Every failure to load, bind or start is a {@link PluginLoadException} whose message is one line
+ * naming the plugin, where it was configured, and the cause.
+ */
+public final class Plugins implements AutoCloseable {
+
+  /** How long a call filter's stage may take when its {@code [[chain]]} entry does not say. */
+  public static final Duration DEFAULT_FILTER_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Keys of a {@code [[chain]]} entry the runtime reads itself; the filter never sees them. */
+  static final Set<String> CHAIN_KEYS = Set.of("timeout", "failure_status");
+
+  private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
+
+  private final PluginDirectory directory;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final ScheduledExecutorService borrowed;
+  private final Map<String, RuntimePluginContext> contexts = new ConcurrentHashMap<>();
+  private final List<Runnable> closers = new ArrayList<>();
+
+  private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService scheduler) {
+    this.directory = directory;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.borrowed = new BorrowedScheduler(scheduler);
+  }
+
+  /**
+   * Loads and starts every plugin jar in {@code directory}. A missing directory means no plugins
+   * (the embedded default configuration needs none).
+   *
+   * @param clock     lent to plugins through their context
+   * @param scheduler shared by plugins and by the chain's timeouts; owned by the caller, who shuts
+   *                  it down after {@link #close}
+   * @throws PluginLoadException on the first jar that is unreadable, has no descriptor, repeats an
+   *     id, requires a newer gateway-api, bundles the contract, or whose plugin class fails to start
+   */
+  public static Plugins load(Path directory, Clock clock, ScheduledExecutorService scheduler) {
+    PluginDirectory plugins = new PluginDirectory(directory, ApiVersion.current());
+    plugins.loadAll();
+    try {
+      plugins.startAll();
+    } catch (PluginLoadException e) {
+      plugins.stopPlugins();
+      plugins.unloadPlugins();
+      throw e;
+    }
+    if (plugins.exists()) {
+      LOG.info("Plugins in {}: {}", directory.toAbsolutePath(), plugins.getPlugins().stream()
+          .map(p -> p.getPluginId() + "@" + p.getDescriptor().getVersion())
+          .sorted()
+          .collect(Collectors.joining(", ")));
+    } else {
+      LOG.info("No plugins directory at {}; no plugins loaded", directory.toAbsolutePath());
+    }
+    return new Plugins(plugins, clock, scheduler);
+  }
+
+  /** The ids of the loaded plugins, sorted. */
+  public Set<String> ids() {
+    return directory.getPlugins().stream().map(PluginWrapper::getPluginId).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /**
+   * A new, not yet started instance of the {@code role} extension that plugin {@code pluginId}
+   * contributes. The caller starts it (with {@link #context}) and closes it.
+   *
+   * @throws PluginLoadException when no plugin has that id, or the plugin contributes no {@code
+   *     role} extension, or several, or the instance cannot be made
+   */
+  public <T extends ExtensionPoint> T create(Class<T> role, String pluginId) {
+    return create(role, pluginId, "plugin '" + pluginId + "'");
+  }
+
+  /** The context lent to every extension of {@code pluginId}: one logger, metrics and scheduler. */
+  public PluginContext context(String pluginId) {
+    return contexts.computeIfAbsent(
+        pluginId,
+        id -> new RuntimePluginContext(
+            id, clock, LoggerFactory.getLogger("opizontas.plugin." + id), new MemoryPluginMetrics(), borrowed));
+  }
+
+  /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
+  public Map<String, Double> metrics(String pluginId) {
+    RuntimePluginContext context = contexts.get(pluginId);
+    return context == null ? Map.of() : context.metrics().snapshot();
+  }
+
+  /**
+   * Makes and starts one call filter per {@code [[chain]]} entry, in order. Keys the runtime reads
+   * from an entry: {@code timeout} (a duration, default 2s) and {@code failure_status} (a gRPC status
+   * name, default INTERNAL); the rest is the filter's configuration. The filters are closed by
+   * {@link #close}.
+   *
+   * @return {@link CallFilters#NONE} when the chain is empty, so calls pay nothing for it
+   * @throws PluginLoadException naming the entry that cannot be bound or started, after closing the
+   *     filters of this chain already started
+   */
+  public CallFilters startChain(List<PluginSection> chain) {
+    if (chain.isEmpty()) {
+      return CallFilters.NONE;
+    }
+    List<ChainLink> links = new ArrayList<>(chain.size());
+    List<Runnable> started = new ArrayList<>();
+    try {
+      for (PluginSection section : chain) {
+        links.add(startLink(section, started));
+      }
+    } catch (RuntimeException e) {
+      closeAll(started);
+      throw e;
+    }
+    synchronized (closers) {
+      closers.addAll(started);
+    }
+    return new FilterChain(links, scheduler);
+  }
+
+  private ChainLink startLink(PluginSection section, List<Runnable> started) {
+    String id = section.plugin();
+    String where = "plugin '" + id + "' (" + section.origin() + ")";
+    TablePluginConfig entry = new TablePluginConfig(id, section.settings());
+    Duration timeout;
+    GrpcStatusCode failureStatus;
+    try {
+      timeout = entry.duration("timeout", DEFAULT_FILTER_TIMEOUT);
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new PluginConfigException("timeout", "must be positive");
+      }
+      failureStatus = statusCode(entry.string("failure_status", "INTERNAL"));
+    } catch (PluginConfigException e) {
+      throw new PluginLoadException(where + ": bad configuration: " + e.getMessage(), e);
+    }
+    Map<String, Object> settings = new LinkedHashMap<>(section.settings());
+    settings.keySet().removeAll(CHAIN_KEYS);
+
+    CallFilter filter = create(CallFilter.class, id, where);
+    start(where, filter, () -> {
+      filter.start(new TablePluginConfig(id, settings), context(id));
+      return null;
+    });
+    started.add(() -> close(where, filter::close, filter));
+    FailureLog failures =
+        new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW);
+    return new ChainLink(id, filter, timeout, failureStatus, failures);
+  }
+
+  private static GrpcStatusCode statusCode(String name) {
+    try {
+      GrpcStatusCode code = GrpcStatusCode.valueOf(name.toUpperCase(Locale.ROOT));
+      if (code != GrpcStatusCode.OK) {
+        return code;
+      }
+    } catch (IllegalArgumentException e) {
+      // not a status name: reported below
+    }
+    throw new PluginConfigException(
+        "failure_status", "'" + name + "' is not a gRPC status other than OK, such as INTERNAL or UNAVAILABLE");
+  }
+
+  private <T extends ExtensionPoint> T create(Class<T> role, String pluginId, String where) {
+    PluginWrapper plugin = directory.getPlugin(pluginId);
+    if (plugin == null) {
+      Path root = directory.getPluginsRoot().toAbsolutePath();
+      throw new PluginLoadException(
+          where + ": not installed: "
+              + (directory.exists()
+                  ? "no plugin with this id in " + root + " (installed: " + (ids().isEmpty() ? "none" : String.join(", ", ids())) + ")"
+                  : "there is no plugins directory " + root));
+    }
+    ClassLoader loader = plugin.getPluginClassLoader();
+    // Extensions the application class path declares would otherwise show up as this plugin's.
+    List<Class<? extends T>> classes = directory.getExtensionClasses(role, pluginId).stream()
+        .filter(c -> c.getClassLoader() == loader)
+        .collect(Collectors.toList());
+    if (classes.isEmpty()) {
+      throw new PluginLoadException(
+          where + ": contributes no " + role.getSimpleName() + " (none is listed in its META-INF/extensions.idx;"
+              + " does the build run PF4J's annotation processor on an @Extension class?)");
+    }
+    if (classes.size() > 1) {
+      throw new PluginLoadException(
+          where + ": contributes " + classes.size() + " " + role.getSimpleName() + " extensions ("
+              + classes.stream().map(Class::getName).collect(Collectors.joining(", "))
+              + "); a plugin id binds one per role");
+    }
+    try {
+      return inPluginLoader(loader, () -> directory.getExtensionFactory().create(classes.get(0)));
+    } catch (Exception | LinkageError e) {
+      throw new PluginLoadException(where + ": cannot make its " + role.getSimpleName() + ": " + PluginLoadException.describe(e), e);
+    }
+  }
+
+  /** A step of a plugin's life cycle, which may throw anything. */
+  private interface Step<V> {
+    V run() throws Exception;
+  }
+
+  private static void start(String where, Object extension, Step<?> step) {
+    try {
+      inPluginLoader(extension.getClass().getClassLoader(), step);
+    } catch (PluginConfigException e) {
+      throw new PluginLoadException(where + ": bad configuration: " + e.getMessage(), e);
+    } catch (Exception | LinkageError | AssertionError e) {
+      throw new PluginLoadException(where + ": failed to start: " + PluginLoadException.describe(e), e);
+    }
+  }
+
+  private static void close(String where, Runnable close, Object extension) {
+    try {
+      inPluginLoader(extension.getClass().getClassLoader(), () -> {
+        close.run();
+        return null;
+      });
+    } catch (Exception | LinkageError e) {
+      LOG.warn("{} failed to close", where, e);
+    }
+  }
+
+  /**
+   * Runs a life-cycle step with the plugin's class loader as the thread's context loader, so
+   * libraries inside the plugin that look themselves up through it (ServiceLoader) find the
+   * plugin's copy, not the gateway's.
+   */
+  private static <V> V inPluginLoader(ClassLoader loader, Step<V> step) throws Exception {
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(loader);
+    try {
+      return step.run();
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
+  }
+
+  private static void closeAll(List<Runnable> closers) {
+    for (int i = closers.size() - 1; i >= 0; i--) {
+      closers.get(i).run();
+    }
+  }
+
+  /**
+   * Closes every extension this instance started, last started first, then stops and unloads the
+   * plugins and their class loaders. Failures are logged and skipped.
+   */
+  @Override
+  public void close() {
+    synchronized (closers) {
+      closeAll(closers);
+      closers.clear();
+    }
+    try {
+      directory.stopPlugins();
+      directory.unloadPlugins();
+    } catch (RuntimeException e) {
+      LOG.warn("Stopping plugins failed", e);
+    }
+  }
+}
