@@ -4,6 +4,7 @@ import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginsConfig;
+import io.opizontas.gateway.plugin.PluginLoadException;
 import io.opizontas.gateway.server.Gateway;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
     } catch (IOException e) {
       // Mostly "address already in use": the one line says it all.
       spec.commandLine().getErr().println("opizontas: cannot start: " + e);
+      return 1;
+    } catch (PluginLoadException e) {
+      spec.commandLine().getErr().println("opizontas: cannot start: " + e.getMessage());
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "opizontas-shutdown"));

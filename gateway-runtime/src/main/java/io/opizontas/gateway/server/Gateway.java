@@ -5,15 +5,20 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
+import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -48,12 +53,17 @@ public final class Gateway implements AutoCloseable {
   private final EndpointTable endpoints;
 
   private final UpstreamPool upstreams;
+  private final Plugins plugins;
+  private final ScheduledExecutorService pluginTimers;
 
-  private Gateway(Server server, ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams) {
+  private Gateway(Server server, ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
+      Plugins plugins, ScheduledExecutorService pluginTimers) {
     this.server = server;
     this.connector = connector;
     this.endpoints = endpoints;
     this.upstreams = upstreams;
+    this.plugins = plugins;
+    this.pluginTimers = pluginTimers;
   }
 
   /** Starts a gateway and returns once it accepts calls. */
@@ -66,6 +76,22 @@ public final class Gateway implements AutoCloseable {
    * tracking pool to prove the data path releases every buffer it reads.
    */
   public static Gateway start(GatewayConfig config, ByteBufferPool buffers) throws Exception {
+    ScheduledExecutorService pluginTimers = Executors.newSingleThreadScheduledExecutor(daemon("opizontas-plugins"));
+    Plugins plugins;
+    CallFilters filters;
+    try {
+      plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), pluginTimers);
+      try {
+        filters = plugins.startChain(config.chain());
+      } catch (RuntimeException e) {
+        plugins.close();
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      pluginTimers.shutdownNow();
+      throw e;
+    }
+
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("opizontas");
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
@@ -74,7 +100,7 @@ public final class Gateway implements AutoCloseable {
     EndpointTable endpoints = new EndpointTable();
     loadStaticRoutes(config.registries(), endpoints);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), scheduler, buffers);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, CallFilters.NONE, scheduler);
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, filters, scheduler);
 
     ServerConfig listen = config.server();
     HttpConfiguration http = new HttpConfiguration();
@@ -101,10 +127,17 @@ public final class Gateway implements AutoCloseable {
     server.setStopTimeout(listen.drainTimeout().toMillis());
     server.setStopAtShutdown(false);
     // The backend sessions outlive the client listener's drain: they are stopped after it, in close().
-    server.start();
-    upstreams.start();
+    try {
+      server.start();
+      upstreams.start();
+    } catch (Exception e) {
+      server.stop();
+      plugins.close();
+      pluginTimers.shutdownNow();
+      throw e;
+    }
 
-    Gateway gateway = new Gateway(server, connector, endpoints, upstreams);
+    Gateway gateway = new Gateway(server, connector, endpoints, upstreams, plugins, pluginTimers);
     LOG.info("Opizontas gateway listening on {} (h2c)", gateway.address());
     return gateway;
   }
@@ -127,6 +160,14 @@ public final class Gateway implements AutoCloseable {
         endpoints.sink("static").update(String.valueOf(service), set);
       });
     }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /** The live routing table; registry backends report into it. */
@@ -172,6 +213,8 @@ public final class Gateway implements AutoCloseable {
     try {
       server.stop();
       upstreams.stop();
+      plugins.close();
+      pluginTimers.shutdownNow();
       LOG.info("Gateway stopped after draining for {} ms", (System.nanoTime() - start) / 1_000_000);
     } catch (Exception e) {
       LOG.warn("Gateway did not stop cleanly", e);
