@@ -7,7 +7,9 @@ import java.time.Duration;
  *
  * @param connectTimeout    a backend that does not accept a connection within this answers UNAVAILABLE
  * @param idleTimeout       a session with no stream for this long is closed (and replaced on demand)
- * @param keepaliveInterval a PING is sent on each session this often; zero disables keepalive
+ * @param keepaliveInterval a PING is sent this often on each session that carries calls; zero disables
+ *     keepalive. grpc-java servers answer PINGs more frequent than 5 minutes (their default
+ *     permitKeepAliveTime) with GOAWAY ENHANCE_YOUR_CALM, which is why the default is 5 minutes
  * @param keepaliveTimeout  a session whose PING is not answered within this is closed
  * @param sessionWindow     HTTP/2 connection receive window, bytes
  * @param streamWindow      HTTP/2 stream receive window, bytes
@@ -24,8 +26,8 @@ public record UpstreamConfig(
     return new UpstreamConfig(
         Duration.ofSeconds(3),
         Duration.ofMinutes(5),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(10),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(20),
         8 * 1024 * 1024,
         1024 * 1024);
   }
