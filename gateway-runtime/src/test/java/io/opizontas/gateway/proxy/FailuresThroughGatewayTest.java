@@ -186,22 +186,7 @@ class FailuresThroughGatewayTest {
     startBytesBackendAndGateway();
     LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(
-        channel.newCall(ByteService.CHAT, CallOptions.DEFAULT), new StreamObserver<>() {
-          @Override
-          public void onNext(byte[] value) {
-            events.add(value.length);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            events.add(Status.fromThrowable(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            events.add("completed");
-          }
-        });
+        channel.newCall(ByteService.CHAT, CallOptions.DEFAULT), recorder(events));
     requests.onNext(new byte[7]);
     assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(7);
 
