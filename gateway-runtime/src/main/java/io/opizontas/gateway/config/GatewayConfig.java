@@ -1,6 +1,7 @@
 package io.opizontas.gateway.config;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The whole gateway configuration, immutable, as read from TOML (see {@code README.md},
@@ -11,14 +12,29 @@ public record GatewayConfig(
     UpstreamConfig upstream,
     PluginsConfig plugins,
     List<PluginSection> registries,
-    List<PluginSection> chain) {
+    List<PluginSection> chain,
+    RegistrationConfig registration) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
     chain = List.copyOf(chain);
+    Objects.requireNonNull(registration, "registration");
   }
 
-  /** The embedded default: every section at its default, no registries, an empty chain. */
+  /** A configuration with the default {@code [registration]} section. */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain) {
+    this(server, upstream, plugins, registries, chain, RegistrationConfig.defaults());
+  }
+
+  /**
+   * The embedded default: every section at its default, no registries configured (the registration
+   * API's in-memory registry is implied), an empty chain.
+   */
   public static GatewayConfig defaults() {
     return new GatewayConfig(
         ServerConfig.defaults(), UpstreamConfig.defaults(), PluginsConfig.defaults(), List.of(), List.of());
