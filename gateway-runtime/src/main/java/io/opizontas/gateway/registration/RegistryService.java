@@ -61,7 +61,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
     try {
-      Set<String> services = authorizedServices(request.getServicesList());
+      Set<String> services = Set.copyOf(authorizedServices(request.getServicesList()));
       Endpoint endpoint;
       try {
         endpoint = RegistryMessages.fromProto(request.getEndpoint());
@@ -142,16 +142,16 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> response) {
     try {
-      Set<String> services = authorizedServices(request.getServicesList());
-      new WatchStream(List.copyOf(services), (ServerCallStreamObserver<WatchResponse>) response)
+      List<String> services = authorizedServices(request.getServicesList());
+      new WatchStream(services, (ServerCallStreamObserver<WatchResponse>) response)
           .start(table);
     } catch (StatusRuntimeException e) {
       response.onError(e);
     }
   }
 
-  /** The requested services, each well-formed and inside the caller's scope. */
-  private static Set<String> authorizedServices(List<String> requested) {
+  /** The requested services, each well-formed and inside the caller's scope, in request order. */
+  private static List<String> authorizedServices(List<String> requested) {
     if (requested.isEmpty()) {
       throw invalid("services is empty: name at least one service");
     }
@@ -176,7 +176,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       }
       services.add(service);
     }
-    return Set.copyOf(services);
+    return List.copyOf(services);
   }
 
   /** Runs a registrar call; whatever it throws fails this call only, as UNAVAILABLE. */
