@@ -62,7 +62,15 @@ public final class RegistrationServer implements AutoCloseable {
   }
 
   /** Binds 127.0.0.1 on an ephemeral port and returns where the gateway should route the service. */
-  public synchronized Endpoint start() throws IOException {
+  public Endpoint start() throws IOException {
+    return start(0);
+  }
+
+  /**
+   * Binds 127.0.0.1 on {@code port} (0: any free port) and returns where the gateway should route
+   * the service. A fixed port is for tests that restart the API where clients expect it.
+   */
+  public synchronized Endpoint start(int port) throws IOException {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
@@ -71,7 +79,7 @@ public final class RegistrationServer implements AutoCloseable {
       LOG.warn(
           "registration API accepts registrations from anyone: configure [[registration.tokens]]");
     }
-    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
     RegistryService service =
         new RegistryService(registrar, config.leaseTtl(), new LoopGuard(gatewayListeners), table);
