@@ -30,7 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.pf4j.Extension;
 import org.slf4j.Logger;
@@ -64,7 +64,8 @@ public final class ConsulRegistry implements RegistryBackend {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final Map<String, Poll> serviceWatches = new ConcurrentHashMap<>();
-  private final AtomicBoolean down = new AtomicBoolean();
+  /** When the current outage was first seen ({@link System#nanoTime()}), 0 while Consul answers. */
+  private final AtomicLong downSince = new AtomicLong();
   private volatile boolean closed;
   private URI address;
   private String token;
@@ -136,7 +137,11 @@ public final class ConsulRegistry implements RegistryBackend {
     }
     try {
       CompletableFuture.allOf(first.toArray(new CompletableFuture[0])).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      log.info("consul registry: watching {} services at {}", serviceWatches.size(), address);
+      if (downSince.get() != 0) {
+        log.warn("consul registry: starting without a good answer from {}; retrying in the background", address);
+      } else {
+        log.info("consul registry: watching {} services at {}", serviceWatches.size(), address);
+      }
     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
       // Not fatal: the gateway starts, and the polls keep retrying in the background.
       log.warn("consul registry: no complete answer from {} within {}; starting with what is known", address, connectTimeout);
@@ -228,6 +233,7 @@ public final class ConsulRegistry implements RegistryBackend {
     private Duration backoff = retryInterval;
     private volatile boolean cancelled;
     private volatile CompletableFuture<?> inFlight;
+    private long sentAt;
 
     Poll(String path, Consumer<JsonNode> onChange, CompletableFuture<Void> loaded) {
       this.path = path;
@@ -255,6 +261,7 @@ public final class ConsulRegistry implements RegistryBackend {
       if (token != null) {
         request.header("X-Consul-Token", token);
       }
+      sentAt = System.nanoTime();
       inFlight = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
           .whenComplete((response, failure) -> {
             try {
@@ -285,7 +292,7 @@ public final class ConsulRegistry implements RegistryBackend {
         failed("sent unreadable JSON for " + path + ": " + e.getMessage());
         return;
       }
-      recovered();
+      recovered(sentAt);
       backoff = retryInterval;
       long next = response.headers().firstValueAsLong("X-Consul-Index").orElse(0);
       if (next < index) {
@@ -308,7 +315,7 @@ public final class ConsulRegistry implements RegistryBackend {
     }
 
     private void failed(String why) {
-      if (down.compareAndSet(false, true)) {
+      if (downSince.compareAndSet(0, System.nanoTime())) {
         log.warn("consul registry: Consul at {} {}; keeping the last known endpoints and retrying", address, why);
       } else {
         log.debug("consul registry: Consul at {} still failing: {}", address, why);
@@ -316,6 +323,9 @@ public final class ConsulRegistry implements RegistryBackend {
       long delay = backoff.toMillis();
       backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       scheduler.schedule(this::request, delay, TimeUnit.MILLISECONDS);
+      if (loaded != null) {
+        loaded.complete(null); // start-up waits for a first answer, not for a good one
+      }
     }
 
     void cancel() {
@@ -327,8 +337,13 @@ public final class ConsulRegistry implements RegistryBackend {
     }
   }
 
-  private void recovered() {
-    if (down.compareAndSet(true, false)) {
+  /**
+   * An answer to a request sent after the outage was first seen ends it; an older request's answer
+   * (one in flight while Consul went down) says nothing about now.
+   */
+  private void recovered(long requestSentAt) {
+    long since = downSince.get();
+    if (since != 0 && requestSentAt - since > 0 && downSince.compareAndSet(since, 0)) {
       log.info("consul registry: Consul at {} answers again", address);
     }
   }

@@ -57,7 +57,7 @@ class ConsulRegistryTest {
   }
 
   private void startRegistry(Map<String, Object> extra) throws Exception {
-    Map<String, Object> settings = new HashMap<>(Map.of("wait", "2s", "retry_interval", "100ms", "connect_timeout", "3s"));
+    Map<String, Object> settings = new HashMap<>(Map.of("wait", "2s", "retry_interval", "100ms", "connect_timeout", "15s"));
     settings.putAll(extra);
     settings.computeIfAbsent("address", k -> consul.baseUrl());
     registry.start(new TablePluginConfig("consul", settings), context, table.sink("consul#0"));
