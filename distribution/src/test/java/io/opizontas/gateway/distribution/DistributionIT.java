@@ -45,7 +45,19 @@ class DistributionIT {
           .anyMatch(jar -> jar.startsWith("jul-to-slf4j-"))
           .anyMatch(jar -> jar.startsWith("logback-classic-"))
           .as("no test-scoped jars")
-          .noneMatch(jar -> jar.startsWith("junit-") || jar.startsWith("assertj-") || jar.startsWith("grpc-"));
+          .noneMatch(jar -> jar.startsWith("junit-") || jar.startsWith("assertj-")
+              || jar.startsWith("grpc-interop-testing-") || jar.startsWith("grpc-testing-"));
+    }
+    try (Stream<Path> plugins = Files.list(HOME.resolve("plugins"))) {
+      assertThat(plugins.map(p -> p.getFileName().toString()).toList())
+          .as("the built-in plugins, one installable jar each")
+          .containsExactlyInAnyOrder(
+              "memory-registry-" + VERSION + "-plugin.jar",
+              "static-registry-" + VERSION + "-plugin.jar",
+              "zookeeper-registry-" + VERSION + "-plugin.jar",
+              "consul-registry-" + VERSION + "-plugin.jar",
+              "token-auth-" + VERSION + "-plugin.jar",
+              "header-rewrite-" + VERSION + "-plugin.jar");
     }
   }
 

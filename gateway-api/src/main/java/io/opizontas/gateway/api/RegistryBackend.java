@@ -1,5 +1,6 @@
 package io.opizontas.gateway.api;
 
+import java.util.Optional;
 import org.pf4j.ExtensionPoint;
 
 /**
@@ -25,6 +26,17 @@ public interface RegistryBackend extends ExtensionPoint {
    */
   void start(PluginConfig config, PluginContext context, EndpointSink sink) throws Exception;
 
-  /** Stops reporting and releases connections and threads. Called once; must not throw. */
+  /**
+   * The writable side of this backend, if it can store registrations made through the gateway's
+   * registration API. Called after {@link #start}; the default is read-only.
+   */
+  default Optional<Registrar> registrar() {
+    return Optional.empty();
+  }
+
+  /**
+   * Stops reporting and releases connections and threads. Called once; must not throw. Leases the
+   * backend holds end with it (a memory registry forgets them; ZooKeeper deletes their nodes).
+   */
   void close();
 }

@@ -1,6 +1,7 @@
 package io.opizontas.gateway.config;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The whole gateway configuration, immutable, as read from TOML (see {@code README.md},
@@ -11,17 +12,30 @@ public record GatewayConfig(
     UpstreamConfig upstream,
     PluginsConfig plugins,
     List<PluginSection> registries,
-    List<PluginSection> chain) {
+    List<PluginSection> chain,
+    RegistrationConfig registration) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
     chain = List.copyOf(chain);
+    Objects.requireNonNull(registration, "registration");
+  }
+
+  /** A configuration with the default {@code [registration]} section. */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain) {
+    this(server, upstream, plugins, registries, chain, RegistrationConfig.defaults());
   }
 
   /**
    * The embedded default, which {@code opizontas run} runs when given no {@code --config}: every
-   * section at its default, no registries, an empty chain. This method is the one place that defines
-   * it. (A configuration file starts from the section defaults, not from this.)
+   * section at its default, no registries configured (the registration API's in-memory registry is
+   * implied), an empty chain. This method is the one place that defines it. (A configuration file
+   * starts from the section defaults, not from this.)
    */
   public static GatewayConfig defaults() {
     return new GatewayConfig(
@@ -30,6 +44,6 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration);
   }
 }

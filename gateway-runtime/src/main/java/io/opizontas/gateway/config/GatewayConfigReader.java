@@ -10,6 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,6 +33,8 @@ public final class GatewayConfigReader {
 
   /** A gRPC request's pseudo-headers, content-type and te alone take a few hundred bytes. */
   private static final int MIN_HEADER_LIST_SIZE = 1024;
+
+  private static final Duration MIN_LEASE_TTL = Duration.ofSeconds(1);
 
   private static final TomlMapper TOML = new TomlMapper();
 
@@ -82,9 +85,34 @@ public final class GatewayConfigReader {
             upstream(root.table("upstream")),
             plugins(root.table("plugins")),
             pluginSections(root.tables("registries")),
-            pluginSections(root.tables("chain")));
+            pluginSections(root.tables("chain")),
+            registration(root.table("registration")));
     root.rejectUnknownKeys();
     return config;
+  }
+
+  private static RegistrationConfig registration(TomlTable table) {
+    RegistrationConfig d = RegistrationConfig.defaults();
+    boolean enabled = table.bool("enabled", d.enabled());
+    String backend = table.string("backend", d.backend());
+    Duration leaseTtl = table.duration("lease_ttl", d.leaseTtl(), null);
+    if (leaseTtl.compareTo(MIN_LEASE_TTL) < 0) {
+      throw table.refuse("lease_ttl", "must be at least 1s: keep-alives could not keep up with a shorter lease");
+    }
+    List<RegistrationToken> tokens = new ArrayList<>();
+    for (TomlTable entry : table.tables("tokens")) {
+      String sha256 = entry.requiredString("sha256");
+      List<String> services = entry.strings("services");
+      entry.rejectUnknownKeys();
+      try {
+        tokens.add(new RegistrationToken(sha256, services));
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse(e.getMessage().startsWith("sha256") ? "sha256" : "services",
+            e.getMessage().replaceFirst("^(sha256|services) ", ""));
+      }
+    }
+    table.rejectUnknownKeys();
+    return new RegistrationConfig(enabled, backend, leaseTtl, tokens);
   }
 
   private static ServerConfig server(TomlTable table) {

@@ -96,6 +96,53 @@ final class TomlTable {
     return value.asText();
   }
 
+  /** A non-blank string, or {@code fallback} when absent. */
+  String string(String key, String fallback) {
+    return node.has(key) ? requiredString(key) : markKnown(key, fallback);
+  }
+
+  /** true or false, or {@code fallback} when absent. */
+  boolean bool(String key, boolean fallback) {
+    JsonNode value = value(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.isBoolean()) {
+      throw error(key, "expected true or false but found " + describe(value));
+    }
+    return value.booleanValue();
+  }
+
+  /** An array of non-blank strings; empty when absent. */
+  List<String> strings(String key) {
+    JsonNode value = value(key);
+    if (value == null) {
+      return List.of();
+    }
+    if (!value.isArray()) {
+      throw error(key, "expected an array of strings but found " + describe(value));
+    }
+    List<String> strings = new ArrayList<>(value.size());
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode item = value.get(i);
+      if (!item.isTextual() || item.asText().isBlank()) {
+        throw source.error(with(child(key), String.valueOf(i)), "expected a non-empty string but found " + describe(item));
+      }
+      strings.add(item.asText());
+    }
+    return List.copyOf(strings);
+  }
+
+  /** An error about {@code key} of this table, for checks the getters cannot make. */
+  ConfigException refuse(String key, String problem) {
+    return error(key, problem);
+  }
+
+  private <T> T markKnown(String key, T fallback) {
+    known.add(key);
+    return fallback;
+  }
+
   /** An integer in {@code min..max}, or {@code fallback} when absent. */
   int integer(String key, int fallback, int min, int max) {
     JsonNode value = value(key);

@@ -2,23 +2,49 @@ package io.opizontas.gateway.discovery;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.EndpointSink;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live routing table: service name to the endpoints every registry backend reports for it.
  *
  * <p>Writers (backends, through {@link #sink}) rebuild an immutable {@link ServiceEndpoints} per
  * changed service; readers on the hot path do one hash lookup and no allocation.
+ *
+ * <p>A service stays in the table once any backend has reported it: when its last endpoint goes,
+ * {@link #lookup} returns an empty snapshot rather than null, so routing can tell "known, but
+ * nothing serves it now" (UNAVAILABLE, retryable) from "never heard of" (UNIMPLEMENTED).
  */
 public final class EndpointTable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(EndpointTable.class);
+
   private final Map<String, ServiceEndpoints> services = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Set<Endpoint>>> bySource = new ConcurrentHashMap<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-  /** The endpoints of {@code service}, or null when no backend knows it. */
+  /** Told about every change of a service's endpoint set. */
+  @FunctionalInterface
+  public interface Listener {
+
+    /**
+     * {@code endpoints} is the service's new snapshot (possibly empty). Called on the reporting
+     * backend's thread while the service's merge lock is held, so calls for one service arrive in
+     * order; it must return quickly and never block. An exception is logged and ignored.
+     */
+    void changed(ServiceEndpoints endpoints);
+  }
+
+  /**
+   * The endpoints of {@code service}: null when no backend has ever reported it, an empty snapshot
+   * when it is known but has no endpoint now. One hash lookup; allocation-free.
+   */
   public ServiceEndpoints lookup(String service) {
     return services.get(service);
   }
@@ -26,6 +52,18 @@ public final class EndpointTable {
   /** A sink that reports as {@code source}; reports of different sources are merged. */
   public EndpointSink sink(String source) {
     return (service, endpoints) -> update(source, service, endpoints);
+  }
+
+  /** A listener's registration; closing it stops the calls. */
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** Subscribes to changes; close the returned handle to stop. */
+  public Subscription subscribe(Listener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   private void update(String source, String service, Set<Endpoint> endpoints) {
@@ -37,12 +75,22 @@ public final class EndpointTable {
       } else {
         sources.put(source, Set.copyOf(endpoints));
       }
-      Set<Endpoint> merged = new LinkedHashSet<>();
-      sources.values().forEach(merged::addAll);
-      if (merged.isEmpty()) {
-        services.remove(service);
-      } else {
-        services.put(service, new ServiceEndpoints(service, merged.toArray(new Endpoint[0])));
+      // One entry per address: two backends (or two leases) naming the same instance must not give
+      // it two turns in the rotation. The first report of an address wins.
+      Map<String, Endpoint> merged = new LinkedHashMap<>();
+      sources.values().forEach(set -> set.forEach(e -> merged.putIfAbsent(e.address(), e)));
+      ServiceEndpoints previous = services.get(service);
+      if (previous != null && previous.sameEndpoints(merged.values())) {
+        return;
+      }
+      ServiceEndpoints snapshot = new ServiceEndpoints(service, merged.values().toArray(new Endpoint[0]));
+      services.put(service, snapshot);
+      for (Listener listener : listeners) {
+        try {
+          listener.changed(snapshot);
+        } catch (RuntimeException e) {
+          LOG.warn("endpoint table listener failed on a change of {}", service, e);
+        }
       }
     }
   }

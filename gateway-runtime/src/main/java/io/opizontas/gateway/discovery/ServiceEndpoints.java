@@ -2,13 +2,20 @@ package io.opizontas.gateway.discovery;
 
 import io.opizontas.gateway.api.Endpoint;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** One service's endpoints at one moment: immutable, shared by every call that reads it. */
+/**
+ * One service's endpoints at one moment: immutable, shared by every call that reads it. Only the
+ * round-robin cursor of {@link #next} moves.
+ */
 public final class ServiceEndpoints {
 
   private final String service;
   private final Endpoint[] endpoints;
+  private final AtomicInteger cursor = new AtomicInteger();
 
   ServiceEndpoints(String service, Endpoint[] endpoints) {
     this.service = service;
@@ -23,12 +30,38 @@ public final class ServiceEndpoints {
     return endpoints.length;
   }
 
+  public boolean isEmpty() {
+    return endpoints.length == 0;
+  }
+
   /** The endpoint at {@code index}, 0 &lt;= index &lt; {@link #size()}. */
   public Endpoint get(int index) {
     return endpoints[index];
   }
 
+  /**
+   * The next endpoint in round-robin order, or null when there is none. Lock- and allocation-free;
+   * the rotation restarts when the set changes (a new snapshot). Stands in until balancing
+   * strategies are pluggable.
+   */
+  public Endpoint next() {
+    Endpoint[] all = endpoints;
+    if (all.length == 0) {
+      return null;
+    }
+    return all[Math.floorMod(cursor.getAndIncrement(), all.length)];
+  }
+
   public List<Endpoint> asList() {
     return List.copyOf(Arrays.asList(endpoints));
+  }
+
+  boolean sameEndpoints(Collection<Endpoint> other) {
+    return endpoints.length == other.size() && Set.copyOf(Arrays.asList(endpoints)).equals(Set.copyOf(other));
+  }
+
+  @Override
+  public String toString() {
+    return service + Arrays.toString(endpoints);
   }
 }

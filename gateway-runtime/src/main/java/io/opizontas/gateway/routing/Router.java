@@ -5,9 +5,6 @@ import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Picks the endpoint a call goes to: the service's live endpoints from the {@link EndpointTable},
@@ -16,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Router {
 
   private final EndpointTable table;
-  private final Map<String, AtomicInteger> cursors = new ConcurrentHashMap<>();
 
   public Router(EndpointTable table) {
     this.table = table;
@@ -25,18 +21,7 @@ public final class Router {
   /** An endpoint for {@code service}, or null when it has none; then {@link #noRoute} explains. */
   public Endpoint pick(String service) {
     ServiceEndpoints endpoints = table.lookup(service);
-    if (endpoints == null || endpoints.size() == 0) {
-      return null;
-    }
-    int size = endpoints.size();
-    if (size == 1) {
-      return endpoints.get(0);
-    }
-    AtomicInteger cursor = cursors.get(service);
-    if (cursor == null) {
-      cursor = cursors.computeIfAbsent(service, s -> new AtomicInteger());
-    }
-    return endpoints.get(Math.floorMod(cursor.getAndIncrement(), size));
+    return endpoints == null || endpoints.isEmpty() ? null : endpoints.next();
   }
 
   /** The status for a call {@link #pick} found no endpoint for. */
@@ -45,6 +30,6 @@ public final class Router {
     if (endpoints == null) {
       return GrpcStatus.of(GrpcStatusCode.UNIMPLEMENTED, "unknown service " + service);
     }
-    return GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "no endpoints available for service " + service);
+    return GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "no endpoints for service " + service);
   }
 }

@@ -1,24 +1,24 @@
 package io.opizontas.gateway.server;
 
-import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.config.GatewayConfig;
-import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
+import io.opizontas.gateway.discovery.RegistryBackends;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
+import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.util.LinkedHashSet;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -34,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running gateway: the client listener, the data path and everything they need. Start one with
- * {@link #start}; {@link #close} shuts it down gracefully.
+ * A running gateway: plugins, registries, the routing table, the client listener, the data path
+ * and the registration API. Start one with {@link #start}; {@link #close} shuts it down gracefully.
  */
 public final class Gateway implements AutoCloseable {
 
@@ -51,19 +51,17 @@ public final class Gateway implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final EndpointTable endpoints;
-
   private final UpstreamPool upstreams;
-  private final Plugins plugins;
-  private final ScheduledExecutorService pluginTimers;
+  /** What close() stops, last started first: the listener's drain comes before everything else. */
+  private final Deque<AutoCloseable> started;
 
   private Gateway(Server server, ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
-      Plugins plugins, ScheduledExecutorService pluginTimers) {
+      Deque<AutoCloseable> started) {
     this.server = server;
     this.connector = connector;
     this.endpoints = endpoints;
     this.upstreams = upstreams;
-    this.plugins = plugins;
-    this.pluginTimers = pluginTimers;
+    this.started = started;
   }
 
   /** Starts a gateway and returns once it accepts calls. */
@@ -73,36 +71,68 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * Starts a gateway whose client listener and backend sessions share {@code buffers}; tests pass a
-   * tracking pool to prove the data path releases every buffer it reads.
+   * tracking pool to prove the data path releases every buffer it reads. If any part fails to
+   * start, the parts already started are stopped before the failure is thrown.
    */
   public static Gateway start(GatewayConfig config, ByteBufferPool buffers) throws Exception {
-    ScheduledExecutorService pluginTimers = Executors.newSingleThreadScheduledExecutor(daemon("opizontas-plugins"));
-    Plugins plugins;
-    CallFilters filters;
+    Deque<AutoCloseable> started = new ArrayDeque<>();
     try {
-      plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), pluginTimers);
-      try {
-        filters = plugins.startChain(config.chain());
-      } catch (RuntimeException e) {
-        plugins.close();
-        throw e;
-      }
-    } catch (RuntimeException e) {
-      pluginTimers.shutdownNow();
+      return start(config, buffers, started);
+    } catch (Exception | Error e) {
+      stopAll(started);
       throw e;
     }
+  }
+
+  private static Gateway start(GatewayConfig config, ByteBufferPool buffers, Deque<AutoCloseable> started)
+      throws Exception {
+    ScheduledExecutorService pluginTimers = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "opizontas-plugins");
+      thread.setDaemon(true);
+      return thread;
+    });
+    started.push(pluginTimers::shutdownNow);
+    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), pluginTimers);
+    started.push(plugins);
+    CallFilters filters = plugins.startChain(config.chain());
+    EndpointTable endpoints = new EndpointTable();
+    RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
+        id -> plugins.create(RegistryBackend.class, id), plugins::context, endpoints);
+    started.push(registries);
 
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("opizontas");
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
     Server server = new Server(threads, scheduler, buffers);
-
-    EndpointTable endpoints = new EndpointTable();
-    loadStaticRoutes(config.registries(), endpoints);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), scheduler, buffers);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, filters, scheduler);
+    ServerConnector connector = listener(server, config.server(), acceptor);
+    server.addConnector(connector);
+    server.setHandler(new Http1Rejection());
+    server.setStopTimeout(config.server().drainTimeout().toMillis());
+    server.setStopAtShutdown(false);
+    // Backend sessions must outlive the client listener's drain, so they stop after it.
+    upstreams.start();
+    started.push(upstreams::stop);
+    server.start();
+    started.push(server::stop);
 
-    ServerConfig listen = config.server();
+    Gateway gateway = new Gateway(server, connector, endpoints, upstreams, started);
+    if (config.registration().enabled()) {
+      // Its loop guard needs the bound port; it stops right after the listener drained.
+      AutoCloseable stopListener = started.pop();
+      RegistrationServer registration = new RegistrationServer(config.registration(),
+          registries.registrar().orElseThrow(), endpoints, List.of(gateway.address()));
+      started.push(registration);
+      started.push(stopListener);
+      // Routed like any service, so registration calls go through the chain and the data path too.
+      endpoints.sink("registration-api").update(RegistrationServer.SERVICE, Set.of(registration.start()));
+    }
+    LOG.info("Opizontas gateway listening on {} (h2c)", gateway.address());
+    return gateway;
+  }
+
+  private static ServerConnector listener(Server server, ServerConfig listen, GrpcCallAcceptor acceptor) {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(false);
@@ -122,52 +152,7 @@ public final class Gateway implements AutoCloseable {
     connector.setHost(listen.listen().getHostString());
     connector.setPort(listen.listen().getPort());
     connector.setIdleTimeout(listen.idleTimeout().toMillis());
-    server.addConnector(connector);
-    server.setHandler(new Http1Rejection());
-    server.setStopTimeout(listen.drainTimeout().toMillis());
-    server.setStopAtShutdown(false);
-    // The backend sessions outlive the client listener's drain: they are stopped after it, in close().
-    try {
-      server.start();
-      upstreams.start();
-    } catch (Exception e) {
-      server.stop();
-      plugins.close();
-      pluginTimers.shutdownNow();
-      throw e;
-    }
-
-    Gateway gateway = new Gateway(server, connector, endpoints, upstreams, plugins, pluginTimers);
-    LOG.info("Opizontas gateway listening on {} (h2c)", gateway.address());
-    return gateway;
-  }
-
-  private static void loadStaticRoutes(List<PluginSection> registries, EndpointTable endpoints) {
-    for (PluginSection section : registries) {
-      if (!"static".equals(section.plugin())) {
-        continue;
-      }
-      Object services = section.settings().getOrDefault("services", Map.of());
-      if (!(services instanceof Map<?, ?> table)) {
-        throw new IllegalArgumentException(section.origin() + ": services must be a table");
-      }
-      table.forEach((service, addresses) -> {
-        Set<Endpoint> set = new LinkedHashSet<>();
-        if (!(addresses instanceof List<?> list)) {
-          throw new IllegalArgumentException(section.origin() + ": services." + service + " must be a list of host:port");
-        }
-        list.forEach(address -> set.add(Endpoint.parse(String.valueOf(address))));
-        endpoints.sink("static").update(String.valueOf(service), set);
-      });
-    }
-  }
-
-  private static ThreadFactory daemon(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
+    return connector;
   }
 
   /** The live routing table; registry backends report into it. */
@@ -206,18 +191,25 @@ public final class Gateway implements AutoCloseable {
     server.join();
   }
 
-  /** GOAWAY to clients, drain in-flight calls up to the configured timeout, then stop. */
+  /**
+   * GOAWAY to clients, in-flight calls drain up to the configured timeout, then the registration
+   * API, backend sessions, registries and plugins stop, in that order.
+   */
   @Override
   public void close() {
     long start = System.nanoTime();
-    try {
-      server.stop();
-      upstreams.stop();
-      plugins.close();
-      pluginTimers.shutdownNow();
-      LOG.info("Gateway stopped after draining for {} ms", (System.nanoTime() - start) / 1_000_000);
-    } catch (Exception e) {
-      LOG.warn("Gateway did not stop cleanly", e);
+    stopAll(started);
+    LOG.info("Gateway stopped after draining for {} ms", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private static void stopAll(Deque<AutoCloseable> started) {
+    while (!started.isEmpty()) {
+      AutoCloseable part = started.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        LOG.warn("Part of the gateway did not stop cleanly: {}", part, e);
+      }
     }
   }
 }

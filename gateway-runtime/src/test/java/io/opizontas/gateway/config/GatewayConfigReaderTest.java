@@ -215,6 +215,27 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void registrationSectionAndTokens() throws IOException {
+      String hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+      GatewayConfig config =
+          read(
+              """
+              [registration]
+              enabled = true
+              backend = "zookeeper"
+              lease_ttl = "10s"
+
+              [[registration.tokens]]
+              sha256 = "%s"
+              services = ["post.*", "helloworld.Greeter"]
+              """.formatted(hash.toUpperCase(java.util.Locale.ROOT)));
+
+      assertThat(config.registration())
+          .isEqualTo(new RegistrationConfig(true, "zookeeper", java.time.Duration.ofSeconds(10),
+              java.util.List.of(new RegistrationToken(hash, java.util.List.of("post.*", "helloworld.Greeter")))));
+    }
+
+    @Test
     void readsTextAsWell() {
       assertThat(GatewayConfigReader.read("server.max_concurrent_streams = 7", "inline").server().maxConcurrentStreams())
           .isEqualTo(7);
@@ -223,6 +244,20 @@ class GatewayConfigReaderTest {
 
   @Nested
   class Refused {
+
+    @Test
+    void registrationMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[registration]\nenabled = \"yes\"\n"))
+          .isEqualTo(":2: registration.enabled: expected true or false but found the string \"yes\"");
+      assertThat(refusal("[registration]\nlease_ttl = \"500ms\"\n"))
+          .startsWith(":2: registration.lease_ttl: must be at least 1s");
+      assertThat(refusal("[[registration.tokens]]\nsha256 = \"abc\"\nservices = [\"a.*\"]\n"))
+          .startsWith(":2: registration.tokens.0.sha256: is not 64 hex digits");
+      assertThat(refusal("[[registration.tokens]]\nsha256 = \"%s\"\n".formatted("a".repeat(64))))
+          .startsWith(":1: registration.tokens.0.services: is empty");
+      assertThat(refusal("[registration]\ntokens_file = \"x\"\n"))
+          .startsWith(":2: registration.tokens_file: unknown key");
+    }
 
     @Test
     void aKeyWithoutAValueIsASyntaxErrorNotADroppedKey() throws IOException {
@@ -289,8 +324,8 @@ class GatewayConfigReaderTest {
           .isEqualTo(
               ":4: server.listn: unknown key (known here: listen, drain_timeout, max_concurrent_streams,"
                   + " session_window, stream_window, idle_timeout, max_header_list_size)");
-      assertThat(refusal("[server]\n[registration]\nenabled = true\n"))
-          .isEqualTo(":2: registration: unknown key (known here: server, upstream, plugins, registries, chain)");
+      assertThat(refusal("[server]\n[health]\nenabled = true\n"))
+          .isEqualTo(":2: health: unknown key (known here: server, upstream, plugins, registries, chain, registration)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\n")).startsWith(":1: upstream.tls: unknown key");
       assertThat(refusal("[plugins]\ndirectory = \"p\"\nextra.deep = 1\n")).startsWith(":3: plugins.extra: unknown key");
     }

@@ -31,8 +31,8 @@ class BufferReleaseTest {
     ArrayByteBufferPool.Tracking buffers = new ArrayByteBufferPool.Tracking();
     ByteService service = new ByteService();
     try (GrpcBackend backend = GrpcBackend.of(service::definition)) {
-      Gateway gateway = Gateway.start(
-          TestGateways.config(Map.of(ByteService.SERVICE, List.of(backend.endpoint()))), buffers);
+      Gateway gateway = TestGateways.route(Gateway.start(TestGateways.config(), buffers),
+          Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
       ManagedChannel channel = TestGateways.channel(gateway);
       try {
         for (int i = 0; i < 20; i++) {

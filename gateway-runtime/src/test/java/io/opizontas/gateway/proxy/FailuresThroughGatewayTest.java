@@ -165,10 +165,8 @@ class FailuresThroughGatewayTest {
       });
       UpstreamConfig quickKeepalive = new UpstreamConfig(Duration.ofSeconds(2), Duration.ofMinutes(1),
           Duration.ofMillis(200), Duration.ofMillis(500), 1 << 20, 1 << 20);
-      GatewayConfig config = TestGateways.config(
-          Map.of(ByteService.SERVICE, List.of(Endpoint.of("127.0.0.1", blackHole.getLocalPort()))),
-          Duration.ofSeconds(1), quickKeepalive);
-      gateway = Gateway.start(config);
+      gateway = TestGateways.route(Gateway.start(TestGateways.config(Duration.ofSeconds(1), quickKeepalive)),
+          Map.of(ByteService.SERVICE, List.of(Endpoint.of("127.0.0.1", blackHole.getLocalPort()))));
       channel = TestGateways.channel(gateway);
 
       long start = System.nanoTime();
@@ -252,8 +250,9 @@ class FailuresThroughGatewayTest {
   @Test
   void gracefulShutdownLetsInFlightCallsFinish() throws Exception {
     backend = GrpcBackend.of(service::definition);
-    gateway = Gateway.start(TestGateways.config(Map.of(ByteService.SERVICE, List.of(backend.endpoint())),
-        Duration.ofSeconds(20), GatewayConfig.defaults().upstream()));
+    gateway = TestGateways.route(
+        Gateway.start(TestGateways.config(Duration.ofSeconds(20), GatewayConfig.defaults().upstream())),
+        Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);
     LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(

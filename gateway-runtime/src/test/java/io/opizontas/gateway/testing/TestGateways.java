@@ -5,44 +5,53 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.testing.integration.AbstractInteropTest;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.config.GatewayConfig;
-import io.opizontas.gateway.config.PluginSection;
+import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.config.UpstreamConfig;
 import io.opizontas.gateway.server.Gateway;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Gateways for tests: bound to 127.0.0.1:0, routing from a static table. */
+/**
+ * Gateways for data-path tests: bound to 127.0.0.1:0, no plugins, no registration API, routes put
+ * straight into the gateway's live routing table (the registry plugins have tests of their own).
+ */
 public final class TestGateways {
 
   private TestGateways() {}
 
-  /** A config on 127.0.0.1:0 that routes each service to its endpoints. */
-  public static GatewayConfig config(Map<String, List<Endpoint>> routes) {
-    return config(routes, GatewayConfig.defaults().server().drainTimeout(), GatewayConfig.defaults().upstream());
+  /** A config on 127.0.0.1:0 with the default drain timeout and backend settings. */
+  public static GatewayConfig config() {
+    return config(GatewayConfig.defaults().server().drainTimeout(), GatewayConfig.defaults().upstream());
   }
 
-  /** As {@link #config(Map)}, with a chosen drain timeout and backend connection settings. */
-  public static GatewayConfig config(Map<String, List<Endpoint>> routes, Duration drainTimeout,
-      UpstreamConfig upstream) {
+  /** A config on 127.0.0.1:0 with a chosen drain timeout and backend connection settings. */
+  public static GatewayConfig config(Duration drainTimeout, UpstreamConfig upstream) {
     GatewayConfig defaults = GatewayConfig.defaults();
     ServerConfig server = defaults.server();
     ServerConfig local = new ServerConfig(new InetSocketAddress("127.0.0.1", 0), drainTimeout,
         server.maxConcurrentStreams(), server.sessionWindow(), server.streamWindow(), server.idleTimeout(),
         server.maxHeaderListSize());
-    Map<String, Object> services = new LinkedHashMap<>();
-    routes.forEach((service, endpoints) -> services.put(service, endpoints.stream().map(Endpoint::address).toList()));
-    List<PluginSection> registries = routes.isEmpty()
-        ? List.of()
-        : List.of(new PluginSection("static", Map.of("services", services), "test"));
-    return new GatewayConfig(local, upstream, defaults.plugins(), registries, defaults.chain());
+    RegistrationConfig off = new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of());
+    return new GatewayConfig(local, upstream, defaults.plugins(), List.of(), defaults.chain(), off);
   }
 
+  /** A gateway that routes each service to its endpoints. */
   public static Gateway start(Map<String, List<Endpoint>> routes) throws Exception {
-    return Gateway.start(config(routes));
+    return route(Gateway.start(config()), routes);
+  }
+
+  /** Puts {@code routes} into the gateway's routing table; returns the gateway. */
+  public static Gateway route(Gateway gateway, Map<String, List<Endpoint>> routes) {
+    routes.forEach((service, endpoints) -> {
+      Set<Endpoint> set = new LinkedHashSet<>(endpoints);
+      gateway.endpoints().sink("test").update(service, set);
+    });
+    return gateway;
   }
 
   /** A plaintext grpc-java channel to the gateway. */

@@ -1,0 +1,38 @@
+package io.opizontas.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The gateway-hosted registration API ({@code [registration]}, {@code [[registration.tokens]]}).
+ *
+ * @param enabled  whether the gateway serves {@code opizontas.registry.v1.Registry}
+ * @param backend  the plugin id of the configured registry that stores registrations ({@code
+ *                 "memory"} or {@code "zookeeper"}); when no {@code [[registries]]} entry names it,
+ *                 one is added with default settings
+ * @param leaseTtl how long a registration lives without a keep-alive
+ * @param tokens   who may register what; when empty, anyone may register any service (the gateway
+ *                 warns at start-up: fine on a laptop, not in production)
+ */
+public record RegistrationConfig(
+    boolean enabled, String backend, Duration leaseTtl, List<RegistrationToken> tokens) {
+
+  public RegistrationConfig {
+    Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(leaseTtl, "leaseTtl");
+    if (backend.isBlank()) {
+      throw new IllegalArgumentException("registration.backend is empty");
+    }
+    if (leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "registration.lease_ttl " + leaseTtl + " is below 1s: keep-alives could not keep up");
+    }
+    tokens = List.copyOf(tokens);
+  }
+
+  /** The embedded default: on, in memory, 30 s leases, no tokens. */
+  public static RegistrationConfig defaults() {
+    return new RegistrationConfig(true, "memory", Duration.ofSeconds(30), List.of());
+  }
+}

@@ -1,0 +1,44 @@
+package io.opizontas.gateway.discovery;
+
+import io.opizontas.gateway.api.Endpoint;
+import java.util.HashSet;
+import java.util.Set;
+
+/** A routing table of {@code services} × {@code perService} endpoints and the names to look up. */
+final class EndpointTableFixture {
+
+  final EndpointTable table = new EndpointTable();
+  final String[] names;
+
+  private EndpointTableFixture(int services, int perService) {
+    names = new String[services];
+    for (int s = 0; s < services; s++) {
+      names[s] = "pkg" + s + ".Service";
+      Set<Endpoint> endpoints = new HashSet<>();
+      for (int i = 0; i < perService; i++) {
+        endpoints.add(Endpoint.of("10." + (s >> 8 & 255) + "." + (s & 255) + "." + i, 50051));
+      }
+      table.sink("bench").update(names[s], endpoints);
+    }
+  }
+
+  static EndpointTableFixture of(int services, int perService) {
+    return new EndpointTableFixture(services, perService);
+  }
+
+  /**
+   * What the data path does per call: look the service up, pick an endpoint. The names cycle with a
+   * stride so successive lookups hit different buckets. Returns a checksum so the JIT keeps the work.
+   */
+  int lookupAndPick(int calls) {
+    int checksum = 0;
+    int n = names.length;
+    int next = 0;
+    for (int i = 0; i < calls; i++) {
+      next = (next + 7919) % n;
+      ServiceEndpoints endpoints = table.lookup(names[next]);
+      checksum += endpoints.next().port();
+    }
+    return checksum;
+  }
+}

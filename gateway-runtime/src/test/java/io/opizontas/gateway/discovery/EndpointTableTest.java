@@ -1,0 +1,81 @@
+package io.opizontas.gateway.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.EndpointSink;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class EndpointTableTest {
+
+  private final EndpointTable table = new EndpointTable();
+
+  @Test
+  void reportsOfSeveralSourcesAreMergedAndEachWithdrawsOnlyItsOwn() {
+    EndpointSink memory = table.sink("memory#0");
+    EndpointSink consul = table.sink("consul#1");
+    memory.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    consul.update("svc.A", Set.of(Endpoint.of("10.0.0.2", 1)));
+    assertThat(table.lookup("svc.A").asList())
+        .containsExactlyInAnyOrder(Endpoint.of("10.0.0.1", 1), Endpoint.of("10.0.0.2", 1));
+
+    memory.update("svc.A", Set.of());
+    assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.2", 1));
+  }
+
+  @Test
+  void anAddressReportedTwiceGetsOneTurn() {
+    table.sink("a").update("svc.A", Set.of(new Endpoint("10.0.0.1", 1, 1, "", Map.of("from", "a"))));
+    table.sink("b").update("svc.A", Set.of(new Endpoint("10.0.0.1", 1, 1, "", Map.of("from", "b"))));
+    assertThat(table.lookup("svc.A").size()).isEqualTo(1);
+  }
+
+  @Test
+  void aServiceThatLosesItsLastEndpointStaysKnownButEmpty() {
+    assertThat(table.lookup("svc.A")).isNull();
+    table.sink("a").update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    table.sink("a").update("svc.A", Set.of());
+    ServiceEndpoints empty = table.lookup("svc.A");
+    assertThat(empty).isNotNull();
+    assertThat(empty.isEmpty()).isTrue();
+    assertThat(empty.next()).isNull();
+  }
+
+  @Test
+  void nextRotatesThroughEveryEndpoint() {
+    table.sink("a").update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1), Endpoint.of("10.0.0.2", 1), Endpoint.of("10.0.0.3", 1)));
+    ServiceEndpoints endpoints = table.lookup("svc.A");
+    List<Endpoint> picks = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      picks.add(endpoints.next());
+    }
+    assertThat(picks.subList(0, 3)).containsExactlyInAnyOrderElementsOf(endpoints.asList());
+    assertThat(picks.subList(3, 6)).isEqualTo(picks.subList(0, 3));
+  }
+
+  @Test
+  void listenersHearChangesOnlyAndStopWhenClosed() {
+    List<String> heard = new ArrayList<>();
+    EndpointTable.Subscription subscription = table.subscribe(e -> heard.add(e.service() + "=" + e.size()));
+    EndpointSink sink = table.sink("a");
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1))); // no change: no news
+    sink.update("svc.A", Set.of());
+    subscription.close();
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    assertThat(heard).containsExactly("svc.A=1", "svc.A=0");
+  }
+
+  @Test
+  void aFailingListenerDoesNotStopTheUpdate() {
+    table.subscribe(e -> {
+      throw new IllegalStateException("boom");
+    });
+    table.sink("a").update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    assertThat(table.lookup("svc.A").size()).isEqualTo(1);
+  }
+}

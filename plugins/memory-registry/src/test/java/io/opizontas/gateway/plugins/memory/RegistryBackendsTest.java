@@ -1,0 +1,127 @@
+package io.opizontas.gateway.plugins.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.EndpointSink;
+import io.opizontas.gateway.api.PluginConfig;
+import io.opizontas.gateway.api.PluginContext;
+import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.config.GatewayConfig;
+import io.opizontas.gateway.config.PluginSection;
+import io.opizontas.gateway.config.RegistrationConfig;
+import io.opizontas.gateway.discovery.EndpointTable;
+import io.opizontas.gateway.discovery.RegistryBackends;
+import io.opizontas.gateway.discovery.TestPluginContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The runtime's wiring of registry backends, with the real memory registry. */
+class RegistryBackendsTest {
+
+  private final EndpointTable table = new EndpointTable();
+  private final TestPluginContext context = new TestPluginContext("memory");
+  private final List<String> events = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    context.close();
+  }
+
+  /** A read-only backend that reports one fixed endpoint, the way a third-party plugin might. */
+  private final class Fixed implements RegistryBackend {
+    private final boolean failStart;
+
+    Fixed(boolean failStart) {
+      this.failStart = failStart;
+    }
+
+    @Override
+    public void start(PluginConfig config, PluginContext context, EndpointSink sink) {
+      events.add("start " + config.pluginId());
+      if (failStart) {
+        throw new IllegalStateException("cannot reach the store");
+      }
+      sink.update("svc.Fixed", Set.of(Endpoint.parse(config.string("address", "10.0.0.1:1"))));
+    }
+
+    @Override
+    public void close() {
+      events.add("close");
+    }
+  }
+
+  private RegistryBackend create(String id) {
+    return switch (id) {
+      case "memory" -> new MemoryRegistry();
+      case "fixed" -> new Fixed(false);
+      case "broken" -> new Fixed(true);
+      default -> throw new IllegalArgumentException("no registry plugin '" + id + "'");
+    };
+  }
+
+  private RegistryBackends start(List<PluginSection> registries, RegistrationConfig registration) {
+    return RegistryBackends.start(registries, registration, this::create, id -> context, table);
+  }
+
+  @Test
+  void theEmbeddedDefaultRunsAnInMemoryRegistryForTheRegistrationApi() throws Exception {
+    GatewayConfig defaults = GatewayConfig.defaults();
+    try (RegistryBackends backends = start(defaults.registries(), defaults.registration())) {
+      assertThat(backends.registrar()).isPresent();
+      backends.registrar().get().register(Set.of("svc.A"), Endpoint.of("10.0.0.9", 9), Duration.ofSeconds(30));
+      assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.9", 9));
+    }
+  }
+
+  @Test
+  void everyConfiguredRegistryReportsIntoOneTable() {
+    try (RegistryBackends backends = start(
+        List.of(new PluginSection("fixed", Map.of("address", "10.0.0.1:1"), "gateway.toml:3"),
+            new PluginSection("fixed", Map.of("address", "10.0.0.2:1"), "gateway.toml:7")),
+        new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of()))) {
+      assertThat(backends.registrar()).isEmpty();
+      assertThat(table.lookup("svc.Fixed").size()).isEqualTo(2); // two sources, merged
+    }
+    assertThat(events).containsExactly("start fixed", "start fixed", "close", "close");
+  }
+
+  @Test
+  void aReadOnlyRegistrationBackendIsRefused() {
+    assertThatThrownBy(() -> start(
+            List.of(new PluginSection("fixed", Map.of(), "gateway.toml:3")),
+            new RegistrationConfig(true, "fixed", Duration.ofSeconds(30), List.of())))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("read-only");
+    assertThat(events).containsExactly("start fixed", "close");
+  }
+
+  @Test
+  void aBackendThatFailsToStartNamesItsEntryAndTheOthersAreClosed() {
+    assertThatThrownBy(() -> start(
+            List.of(new PluginSection("fixed", Map.of(), "gateway.toml:3"),
+                new PluginSection("broken", Map.of(), "gateway.toml:9")),
+            RegistrationConfig.defaults()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("gateway.toml:9")
+        .hasMessageContaining("broken")
+        .hasMessageContaining("cannot reach the store");
+    assertThat(events).containsExactly("start fixed", "start broken", "close", "close");
+  }
+
+  @Test
+  void aBadSettingNamesFileLineAndKey() {
+    assertThatThrownBy(() -> start(
+            List.of(new PluginSection("memory", Map.of("max_leases", "many"), "gateway.toml:12")),
+            RegistrationConfig.defaults()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("gateway.toml:12")
+        .hasMessageContaining("max_leases");
+  }
+}

@@ -1,0 +1,48 @@
+package io.opizontas.gateway.plugins.statics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.discovery.EndpointTable;
+import io.opizontas.gateway.discovery.TestPluginContext;
+import io.opizontas.gateway.plugin.TablePluginConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pf4j.DefaultPluginManager;
+import org.pf4j.PluginManager;
+
+/** The packaged jar, loaded by PF4J, reads a TOML file with the parser it bundles. */
+class StaticPluginJarIT {
+
+  @Test
+  void thePluginJarContributesAWorkingStaticBackend(@TempDir Path dir) throws Exception {
+    Path plugins = Files.createDirectory(dir.resolve("plugins"));
+    Path jar = Path.of(System.getProperty("plugin.jar"));
+    Files.copy(jar, plugins.resolve(jar.getFileName()));
+    Path file = Files.writeString(dir.resolve("endpoints.toml"), "[services]\n\"svc.A\" = [\"10.0.0.1:9\"]\n");
+    PluginManager manager = new DefaultPluginManager(plugins);
+    manager.loadPlugins();
+    manager.startPlugins();
+    try (TestPluginContext context = new TestPluginContext("static")) {
+      List<RegistryBackend> backends = manager.getExtensions(RegistryBackend.class, "static");
+      assertThat(backends).hasSize(1);
+      RegistryBackend backend = backends.get(0);
+      assertThat(backend.getClass().getClassLoader()).isNotSameAs(getClass().getClassLoader());
+      EndpointTable table = new EndpointTable();
+      backend.start(new TablePluginConfig("static", Map.of("file", file.toString())), context, table.sink("static#0"));
+      try {
+        assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.1", 9));
+      } finally {
+        backend.close();
+      }
+    } finally {
+      manager.stopPlugins();
+      manager.unloadPlugins();
+    }
+  }
+}
