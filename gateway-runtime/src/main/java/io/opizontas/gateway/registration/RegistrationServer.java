@@ -6,10 +6,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.config.RegistrationConfig;
+import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.discovery.EndpointTable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +70,22 @@ public final class RegistrationServer implements AutoCloseable {
   }
 
   /**
+   * The configured tokens or, when there are none, one made for this run: no instance registers
+   * without a credential, yet a gateway started without configuration can be tried at once.
+   */
+  private List<RegistrationToken> tokensOrRunToken() {
+    if (!config.tokens().isEmpty()) {
+      return config.tokens();
+    }
+    byte[] secret = new byte[24];
+    new SecureRandom().nextBytes(secret);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    LOG.warn("No [[registration.tokens]] configured: registrations need this run's token, {} "
+        + "(try: bin/opizontas demo --token {}). Configure tokens to fix it.", token, token);
+    return List.of(new RegistrationToken(RegistrationTokens.sha256(token), List.of("*")));
+  }
+
+  /**
    * Binds 127.0.0.1 on {@code port} (0: any free port) and returns where the gateway should route
    * the service. A fixed port is for tests that restart the API where clients expect it.
    */
@@ -74,11 +93,7 @@ public final class RegistrationServer implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    RegistrationTokens tokens = new RegistrationTokens(config.tokens());
-    if (tokens.open()) {
-      LOG.warn(
-          "registration API accepts registrations from anyone: configure [[registration.tokens]]");
-    }
+    RegistrationTokens tokens = new RegistrationTokens(tokensOrRunToken());
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
     RegistryService service =
@@ -95,7 +110,7 @@ public final class RegistrationServer implements AutoCloseable {
             .build()
             .start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
-    LOG.info("registration API listening on {} (lease ttl {})", bound, config.leaseTtl());
+    LOG.debug("registration API listening on {} (lease ttl {})", bound, config.leaseTtl());
     return Endpoint.of(bound.getAddress().getHostAddress(), bound.getPort());
   }
 

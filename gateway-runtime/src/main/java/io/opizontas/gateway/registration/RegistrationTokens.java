@@ -31,20 +31,12 @@ final class RegistrationTokens {
                     }));
   }
 
-  /** Whether no token is configured, so every caller may register anything. */
-  boolean open() {
-    return bySha256.isEmpty();
-  }
-
   /**
    * The scope of the caller presenting {@code authorization}.
    *
    * @throws Rejected naming what is wrong (missing header, not a bearer token, unknown token)
    */
   ServiceScope authenticate(String authorization) throws Rejected {
-    if (open()) {
-      return ServiceScope.EVERYTHING;
-    }
     if (authorization == null) {
       throw new Rejected("missing 'authorization: Bearer <token>' metadata");
     }

@@ -7,8 +7,6 @@ import java.util.regex.Pattern;
 /** The service names one caller may register and watch: glob patterns where {@code *} matches any run. */
 final class ServiceScope {
 
-  static final ServiceScope EVERYTHING = new ServiceScope(List.of("*"));
-
   private final List<String> patterns;
   private final List<Pattern> compiled;
 

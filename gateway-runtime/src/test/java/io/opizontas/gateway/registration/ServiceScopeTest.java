@@ -20,7 +20,7 @@ class ServiceScopeTest {
     assertThat(scope.permits("helloworldXGreeter")).isFalse(); // '.' is literal
     assertThat(scope.permits("a.b+c")).isTrue();
     assertThat(scope.permits("a.bbc")).isFalse();
-    assertThat(ServiceScope.EVERYTHING.permits("any.Thing")).isTrue();
+    assertThat(new ServiceScope(List.of("*")).permits("any.Thing")).isTrue();
   }
 
   @Test

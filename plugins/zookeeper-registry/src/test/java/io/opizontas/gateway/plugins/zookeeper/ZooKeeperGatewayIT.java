@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -17,7 +18,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
-import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.config.UpstreamConfig;
 import io.opizontas.gateway.server.Gateway;
@@ -89,7 +89,7 @@ class ZooKeeperGatewayIT {
                 Map.of("connect", zookeeper.getConnectString(), "base_path", "/services", "session_timeout", "4s"),
                 "ZooKeeperGatewayIT")),
             List.of(),
-            new RegistrationConfig(true, "zookeeper", Duration.ofSeconds(30), List.of()));
+            RegistrationCredentials.config());
     Gateway gateway = Gateway.start(config);
     closing.add(gateway);
     return gateway;
@@ -114,6 +114,7 @@ class ZooKeeperGatewayIT {
     Gateway a = gateway();
     Gateway b = gateway();
     RegistryGrpc.newBlockingStub(channel(a))
+        .withInterceptors(RegistrationCredentials.bearer())
         .register(RegisterRequest.newBuilder().addServices(HEALTH)
             .setEndpoint(io.opizontas.registry.v1.Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.getPort()))
             .build());

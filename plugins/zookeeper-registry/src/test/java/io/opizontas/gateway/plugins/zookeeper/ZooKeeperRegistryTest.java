@@ -9,7 +9,6 @@ import io.grpc.ManagedChannelBuilder;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.RegistryLease;
-import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
 import io.opizontas.gateway.discovery.TestPluginContext;
@@ -95,13 +94,14 @@ class ZooKeeperRegistryTest {
     Gateway a = gateway();
     Gateway b = gateway();
     RegistrationServer api =
-        new RegistrationServer(RegistrationConfig.defaults(), a.registry(), a.table(), List.of());
+        new RegistrationServer(RegistrationCredentials.config(), a.registry(), a.table(), List.of());
     Endpoint apiAddress = api.start();
     closing.add(api);
     ManagedChannel channel =
         ManagedChannelBuilder.forAddress(apiAddress.host(), apiAddress.port()).usePlaintext().build();
     closing.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    RegistryGrpc.RegistryBlockingStub stub = RegistryGrpc.newBlockingStub(channel);
+    RegistryGrpc.RegistryBlockingStub stub =
+        RegistryGrpc.newBlockingStub(channel).withInterceptors(RegistrationCredentials.bearer());
 
     RegisterResponse lease =
         stub.register(
