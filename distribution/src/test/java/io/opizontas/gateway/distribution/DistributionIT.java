@@ -1,6 +1,7 @@
 package io.opizontas.gateway.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
@@ -13,10 +14,12 @@ import io.opizontas.gateway.config.UpstreamConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -177,6 +180,52 @@ class DistributionIT {
 
   private static String javaHome() {
     return System.getProperty("java.home");
+  }
+
+  @Test
+  void theDemoRoutesACallThroughAGatewayRunningItsDefaults() throws Exception {
+    // The embedded default, on an ephemeral loopback port instead of 0.0.0.0:50051.
+    Path config = dir.resolve("gateway.toml");
+    Files.writeString(config, "[server]\nlisten = \"127.0.0.1:0\"\n");
+    Path log = dir.resolve("gateway.log");
+    ProcessBuilder builder = new ProcessBuilder(
+        HOME.resolve("bin/opizontas").toString(), "run", "--config", config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().remove("JAVA_OPTS");
+    Process gateway = builder.start();
+    try {
+      Pattern listening = Pattern.compile("listening on /127\\.0\\.0\\.1:(\\d+)");
+      Pattern token = Pattern.compile("this run's token, (\\S+) ");
+      String[] found = new String[2];
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        String text = Files.readString(log);
+        Matcher port = listening.matcher(text);
+        Matcher secret = token.matcher(text);
+        if (port.find() && secret.find()) {
+          found[0] = port.group(1);
+          found[1] = secret.group(1);
+          return true;
+        }
+        assertThat(gateway.isAlive()).as("gateway running; its log:%n%s", text).isTrue();
+        return false;
+      });
+
+      Run demo = run(List.of(HOME.resolve("bin/opizontas").toString(), "demo",
+          "--gateway", "127.0.0.1:" + found[0], "--token", found[1]), Map.of());
+
+      assertThat(demo.exit()).as(demo.err()).isZero();
+      assertThat(demo.out()).contains("3. Called /opizontas.demo.Echo/Say through the gateway: "
+          + "\"hello, newcomer, from the demo backend\"");
+      Run refused = run(List.of(HOME.resolve("bin/opizontas").toString(), "demo",
+          "--gateway", "127.0.0.1:" + found[0], "--token", "not-the-token"), Map.of());
+      assertThat(refused.exit()).isEqualTo(1);
+      assertThat(refused.err()).contains("UNAUTHENTICATED");
+    } finally {
+      gateway.destroy();
+      assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(Files.readString(log)).contains("Gateway stopped after draining");
   }
 
   private record Run(int exit, String out, String err) {}
