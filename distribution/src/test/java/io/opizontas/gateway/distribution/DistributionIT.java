@@ -9,6 +9,8 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
+import io.opizontas.gateway.config.RegistrationConfig;
+import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.config.UpstreamConfig;
 import java.io.IOException;
@@ -115,11 +117,17 @@ class DistributionIT {
     assertThat(config.plugins()).isEqualTo(PluginsConfig.defaults());
     assertThat(config.registries()).extracting(PluginSection::plugin).containsExactly("static");
     assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth");
+    RegistrationConfig registration = RegistrationConfig.defaults();
+    assertThat(config.registration())
+        .isEqualTo(new RegistrationConfig(registration.enabled(), registration.backend(), registration.leaseTtl(),
+            List.of(new RegistrationToken("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                List.of("helloworld.*", "post.PostService")))));
 
     JsonNode written = new TomlMapper().readTree(uncommented);
     assertWritesEveryComponent(written.get("server"), ServerConfig.class);
     assertWritesEveryComponent(written.get("upstream"), UpstreamConfig.class);
     assertWritesEveryComponent(written.get("plugins"), PluginsConfig.class);
+    assertWritesEveryComponent(written.get("registration"), RegistrationConfig.class);
   }
 
   private static void assertWritesEveryComponent(JsonNode section, Class<? extends Record> type) {
