@@ -17,17 +17,20 @@ record Options(
     String gatewayJavaOpts,
     List<String> gatewaySettings,
     Set<String> scenarios,
+    Set<String> paths,
+    int rounds,
     int unaryConcurrency,
     int unarySize,
     Duration unaryWarmUp,
     Duration unaryDuration,
     long streamBytes,
-    long streamWarmUpBytes,
+    Duration streamWarmUp,
     int messageSize,
     long slowBytes,
     long slowBytesPerSecond) {
 
   static final Set<String> ALL_SCENARIOS = Set.of("unary", "upload", "download", "slow");
+  static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
 
   static final String USAGE = """
       GatewayBenchmark --distribution=DIR [--name=value ...]
@@ -36,12 +39,15 @@ record Options(
         --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
         --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
         --scenarios=LIST            comma-separated, of unary,upload,download,slow        all
+        --paths=LIST                direct,gateway; one alone is for profiling            both
+        --rounds=N                  measured rounds of unary, upload and download, each
+                                    alternating direct and gateway; medians are reported  3
         --unary-concurrency=N       outstanding unary calls                               32
         --unary-size=SIZE           unary request and response payload                    100B
         --unary-warmup=DURATION     unmeasured unary load before measuring                5s
-        --unary-duration=DURATION   measured unary load                                   15s
+        --unary-duration=DURATION   measured unary load per round                         5s
         --stream-bytes=SIZE         bytes of the upload and of the download               2GiB
-        --stream-warmup=SIZE        unmeasured upload and download before measuring       256MiB
+        --stream-warmup=DURATION    unmeasured 256 MiB uploads and downloads, each way    5s
         --message-size=SIZE         message size of the streams                           32KiB
         --slow-bytes=SIZE           bytes the slow reader reads                           1GiB
         --slow-rate=SIZE            the slow reader's bytes per second                    10000000
@@ -69,17 +75,19 @@ record Options(
         Path.of(values.getOrDefault("output", "target/bench")),
         values.getOrDefault("gateway-java-opts", "-Xmx64m"),
         List.copyOf(settings),
-        scenarios(values.getOrDefault("scenarios", String.join(",", ALL_SCENARIOS))),
+        choice("scenarios", values.getOrDefault("scenarios", "unary,upload,download,slow"), ALL_SCENARIOS),
+        choice("paths", values.getOrDefault("paths", "direct,gateway"), ALL_PATHS),
+        Integer.parseInt(values.getOrDefault("rounds", "3")),
         Integer.parseInt(values.getOrDefault("unary-concurrency", "32")),
         (int) size(values.getOrDefault("unary-size", "100B")),
         duration(values.getOrDefault("unary-warmup", "5s")),
-        duration(values.getOrDefault("unary-duration", "15s")),
+        duration(values.getOrDefault("unary-duration", "5s")),
         size(values.getOrDefault("stream-bytes", "2GiB")),
-        size(values.getOrDefault("stream-warmup", "256MiB")),
+        duration(values.getOrDefault("stream-warmup", "5s")),
         (int) size(values.getOrDefault("message-size", "32KiB")),
         size(values.getOrDefault("slow-bytes", "1GiB")),
         size(values.getOrDefault("slow-rate", "10000000")));
-    values.keySet().removeAll(Set.of("distribution", "output", "gateway-java-opts", "scenarios", "unary-concurrency",
+    values.keySet().removeAll(Set.of("distribution", "output", "gateway-java-opts", "scenarios", "paths", "rounds", "unary-concurrency",
         "unary-size", "unary-warmup", "unary-duration", "stream-bytes", "stream-warmup", "message-size",
         "slow-bytes", "slow-rate"));
     if (!values.isEmpty()) {
@@ -92,6 +100,14 @@ record Options(
     return scenarios.contains(scenario);
   }
 
+  boolean direct() {
+    return paths.contains("direct");
+  }
+
+  boolean gateway() {
+    return paths.contains("gateway");
+  }
+
   private static String required(Map<String, String> values, String name) {
     String value = values.get(name);
     if (value == null) {
@@ -100,11 +116,11 @@ record Options(
     return value;
   }
 
-  private static Set<String> scenarios(String list) {
+  private static Set<String> choice(String option, String list, Set<String> known) {
     Set<String> chosen = Set.of(list.split(","));
-    for (String scenario : chosen) {
-      if (!ALL_SCENARIOS.contains(scenario)) {
-        throw new IllegalArgumentException("unknown scenario '" + scenario + "'; known: " + ALL_SCENARIOS);
+    for (String value : chosen) {
+      if (!known.contains(value)) {
+        throw new IllegalArgumentException("--" + option + ": unknown '" + value + "'; known: " + known);
       }
     }
     return chosen;
