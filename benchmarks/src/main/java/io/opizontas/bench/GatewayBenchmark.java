@@ -1,0 +1,395 @@
+package io.opizontas.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * The data-path benchmark: the same traffic direct (client → backend) and through the gateway
+ * (client → gateway → backend), in one run, reported side by side as ratios. Absolute figures on
+ * a shared machine are noise; the ratio of two runs made a moment apart is the measurement.
+ *
+ * <p>The gateway is the real distribution in its own process, started with {@code JAVA_OPTS} (by
+ * default {@code -Xmx64m}); its RSS and CPU time are read from {@code /proc}. The client and the
+ * backend are grpc-java (Netty) in this JVM, on loopback, exchanging raw byte messages. Every call
+ * has a deadline, so a stuck scenario fails instead of hanging.
+ *
+ * <p>Run it with {@code benchmarks/run.sh}; {@link Options#USAGE} lists the parameters.
+ */
+public final class GatewayBenchmark {
+
+  /** RSS growth above which a stream scenario counts as "memory grows with the stream". */
+  private static final long FLAT_TOLERANCE_KIB = 8 * 1024;
+  private static final int MAX_MESSAGE = 64 << 20;
+  /** grpc-java logs through JUL; its INFO chatter stays out of the output (held: JUL keeps loggers weakly). */
+  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
+  private final Options options;
+  private final Report report = new Report();
+  private final Path self = Path.of("/proc", Long.toString(ProcessHandle.current().pid()));
+  private ProcessWatch gatewayWatch;
+  private ManagedChannel direct;
+  private ManagedChannel viaGateway;
+
+  private GatewayBenchmark(Options options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+    if (List.of(args).contains("--help")) {
+      System.out.print(Options.USAGE);
+      return;
+    }
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    new GatewayBenchmark(options).run();
+  }
+
+  private void run() throws Exception {
+    Files.createDirectories(options.output());
+    Server backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .directExecutor()
+        .maxInboundMessageSize(MAX_MESSAGE)
+        .addService(BenchService.definition())
+        .build()
+        .start();
+    Path config = options.output().resolve("gateway.toml");
+    String toml = gatewayToml(backend.getPort());
+    Files.writeString(config, toml);
+    System.out.printf("Gateway: %s with JAVA_OPTS=\"%s\" and%n%s%n", options.distribution(), options.gatewayJavaOpts(), toml);
+    Instant started = Instant.now();
+    try (GatewayProcess gateway = GatewayProcess.start(options.distribution(), config.toAbsolutePath(),
+        options.gatewayJavaOpts(), options.output().resolve("gateway.log"))) {
+      Thread stopGateway = new Thread(() -> {
+        try {
+          gateway.close();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      Runtime.getRuntime().addShutdownHook(stopGateway);
+      gatewayWatch = new ProcessWatch(gateway.pid());
+      direct = channel(backend.getPort());
+      viaGateway = channel(gateway.port());
+      scenarios();
+      direct.shutdownNow();
+      viaGateway.shutdownNow();
+      gatewayWatch.close();
+    } finally {
+      backend.shutdownNow();
+    }
+    String results = header(started) + report.markdown();
+    Files.writeString(options.output().resolve("results.md"), results);
+    System.out.println();
+    System.out.println(results);
+    System.out.println("Written to " + options.output().resolve("results.md"));
+  }
+
+  private void scenarios() throws Exception {
+    if (options.runs("unary")) {
+      unary();
+    }
+    if (options.runs("upload") || options.runs("download")) {
+      warmUpStreams();
+    }
+    if (options.runs("upload")) {
+      stream("upload", channel -> StreamTransfer.upload(channel, options.streamBytes(), options.messageSize(),
+          streamTimeout(options.streamBytes())));
+    }
+    if (options.runs("download")) {
+      stream("download", channel -> StreamTransfer.download(channel, options.streamBytes(), options.messageSize(), 0,
+          streamTimeout(options.streamBytes())));
+    }
+    if (options.runs("slow")) {
+      slowReader();
+    }
+  }
+
+  /** Work measured on one path (a channel, direct or to the gateway). */
+  private interface Work<T> {
+    T run(ManagedChannel channel) throws Exception;
+  }
+
+  /** The runs of one scenario: same-index entries are one round, direct first, then the gateway. */
+  private record Rounds<T>(List<Measured<T>> direct, List<Measured<T>> gateway) {
+    List<Double> direct(java.util.function.Function<T, Double> figure) {
+      return direct.stream().map(m -> figure.apply(m.result())).toList();
+    }
+
+    List<Double> gateway(java.util.function.Function<T, Double> figure) {
+      return gateway.stream().map(m -> figure.apply(m.result())).toList();
+    }
+
+    /** The gateway run with the highest RSS peak, and the direct run of its round. */
+    int worstGatewayRound() {
+      int worst = 0;
+      for (int i = 1; i < gateway.size(); i++) {
+        if (gateway.get(i).gateway().maxKiB() > gateway.get(worst).gateway().maxKiB()) {
+          worst = i;
+        }
+      }
+      return worst;
+    }
+
+    double directBenchCpu(int round) {
+      return round < direct.size() ? direct.get(round).benchCpu() : Double.NaN;
+    }
+  }
+
+  /** Runs {@code work} {@code rounds} times on each chosen path, alternating direct and gateway. */
+  private <T> Rounds<T> rounds(int rounds, Work<T> work) throws Exception {
+    List<Measured<T>> direct = new ArrayList<>();
+    List<Measured<T>> gateway = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      if (options.direct()) {
+        direct.add(measure(() -> work.run(this.direct)));
+      }
+      if (options.gateway()) {
+        gateway.add(measure(() -> work.run(viaGateway)));
+      }
+    }
+    return new Rounds<>(direct, gateway);
+  }
+
+  private List<ManagedChannel> paths() {
+    List<ManagedChannel> paths = new ArrayList<>();
+    if (options.direct()) {
+      paths.add(direct);
+    }
+    if (options.gateway()) {
+      paths.add(viaGateway);
+    }
+    return paths;
+  }
+
+  private void unary() throws Exception {
+    String name = String.format(Locale.ROOT, "unary %d B, %d in flight", options.unarySize(), options.unaryConcurrency());
+    System.out.println(name);
+    for (ManagedChannel channel : paths()) {
+      UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+    }
+    Rounds<UnaryLoad.Result> rounds = rounds(options.rounds(), channel ->
+        UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), Duration.ZERO, options.unaryDuration()));
+    report.compare(name, "calls/s", rounds.direct(UnaryLoad.Result::qps), rounds.gateway(UnaryLoad.Result::qps), 0.5);
+    report.compare(name, "p50 µs", rounds.direct(UnaryLoad.Result::p50Micros),
+        rounds.gateway(UnaryLoad.Result::p50Micros), Double.NaN);
+    report.compare(name, "p99 µs", rounds.direct(UnaryLoad.Result::p99Micros),
+        rounds.gateway(UnaryLoad.Result::p99Micros), Double.NaN);
+    resources(name, rounds);
+    long errors = 0;
+    for (Measured<UnaryLoad.Result> run : concat(rounds.direct(), rounds.gateway())) {
+      errors += run.result().errors();
+    }
+    if (errors > 0) {
+      report.verdict(name + ": every call succeeds", errors + " failed", false);
+    }
+  }
+
+  /**
+   * Lets both JITs compile the streaming paths before anything is timed: 256 MiB transfers, each
+   * way and on each path, until the warm-up time has passed.
+   */
+  private void warmUpStreams() throws Exception {
+    System.out.printf("stream warm-up: %d s up and %d s down on each path%n", options.streamWarmUp().toSeconds(),
+        options.streamWarmUp().toSeconds());
+    long bytes = 256L << 20;
+    Duration timeout = streamTimeout(bytes);
+    for (ManagedChannel channel : paths()) {
+      for (boolean up : new boolean[] {true, false}) {
+        long end = System.nanoTime() + options.streamWarmUp().toNanos();
+        do {
+          if (up) {
+            StreamTransfer.upload(channel, bytes, options.messageSize(), timeout);
+          } else {
+            StreamTransfer.download(channel, bytes, options.messageSize(), 0, timeout);
+          }
+        } while (System.nanoTime() < end);
+      }
+    }
+  }
+
+  private void stream(String kind, Work<StreamTransfer.Result> transfer) throws Exception {
+    String name = String.format(Locale.ROOT, "%s %s in %s messages", kind, bytes(options.streamBytes()),
+        bytes(options.messageSize()));
+    String passes = name + " passes through the gateway (" + options.gatewayJavaOpts() + ")";
+    System.out.println(name);
+    Rounds<StreamTransfer.Result> rounds;
+    try {
+      rounds = rounds(options.rounds(), transfer);
+    } catch (Exception failure) {
+      report.verdict(passes, failure.toString(), false);
+      return;
+    }
+    report.compare(name, "MB/s", rounds.direct(StreamTransfer.Result::megabytesPerSecond),
+        rounds.gateway(StreamTransfer.Result::megabytesPerSecond), 0.7);
+    if (!rounds.gateway().isEmpty()) {
+      resources(name, rounds);
+      report.verdict(passes, rounds.gateway().size() + " × " + bytes(options.streamBytes()) + ", every byte counted", true);
+      flat(name, rounds);
+      writeSeries(kind, rounds.gateway().get(rounds.worstGatewayRound()).gateway());
+    }
+  }
+
+  private void slowReader() throws Exception {
+    String name = String.format(Locale.ROOT, "slow reader %s at %.0f MB/s", bytes(options.slowBytes()),
+        options.slowBytesPerSecond() / 1e6);
+    System.out.println(name);
+    Duration timeout = Duration.ofSeconds(30)
+        .plusMillis(2 * options.slowBytes() * 1000 / options.slowBytesPerSecond());
+    // One round: the reader's pace, not the machine, sets the figures.
+    Rounds<StreamTransfer.Result> rounds = rounds(1, channel ->
+        StreamTransfer.download(channel, options.slowBytes(), options.messageSize(), options.slowBytesPerSecond(), timeout));
+    report.compare(name, "MB/s", rounds.direct(StreamTransfer.Result::megabytesPerSecond),
+        rounds.gateway(StreamTransfer.Result::megabytesPerSecond), Double.NaN);
+    if (!rounds.gateway().isEmpty()) {
+      resources(name, rounds);
+      flat(name, rounds);
+      writeSeries("slow", rounds.gateway().get(0).gateway());
+    }
+  }
+
+  private void resources(String name, Rounds<?> rounds) {
+    if (rounds.gateway().isEmpty()) {
+      return;
+    }
+    int worst = rounds.worstGatewayRound();
+    Measured<?> run = rounds.gateway().get(worst);
+    report.resources(name, run.gateway(), rounds.directBenchCpu(worst), run.benchCpu());
+  }
+
+  /**
+   * The gateway's memory must not grow with the stream: in each gateway run, the RSS peak of the
+   * second half may not exceed the first half's by more than a tolerance (the worst run is judged).
+   */
+  private void flat(String name, Rounds<?> rounds) {
+    long worstGrowth = Long.MIN_VALUE;
+    String figure = "";
+    for (Measured<?> run : rounds.gateway()) {
+      long first = run.gateway().maxKiB(0, 0.5);
+      long second = run.gateway().maxKiB(0.5, 1);
+      if (second - first > worstGrowth) {
+        worstGrowth = second - first;
+        figure = "peak " + Report.mib(first) + " in the first half, " + Report.mib(second) + " in the second";
+      }
+    }
+    report.verdict("gateway RSS flat during " + name + " (growth ≤ " + Report.mib(FLAT_TOLERANCE_KIB) + ")", figure,
+        worstGrowth <= FLAT_TOLERANCE_KIB);
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  private void writeSeries(String kind, ProcessWatch.Usage usage) throws IOException {
+    String csv = "sample_100ms,rss_kib\n" + String.join("\n",
+        java.util.stream.IntStream.range(0, usage.rssKiB().size())
+            .mapToObj(i -> i + "," + usage.rssKiB().get(i)).toList()) + "\n";
+    Files.writeString(options.output().resolve("rss-" + kind + ".csv"), csv);
+  }
+
+  private static Duration streamTimeout(long bytes) {
+    // No slower than 10 MB/s, plus start-up: far beyond any healthy run, short of forever.
+    return Duration.ofSeconds(30).plusMillis(bytes / 10_000);
+  }
+
+  private record Measured<T>(T result, ProcessWatch.Usage gateway, double benchCpu) {}
+
+  private <T> Measured<T> measure(Callable<T> work) throws Exception {
+    ProcessWatch.Window window = gatewayWatch.begin();
+    double cpu = ProcessWatch.cpuSeconds(self);
+    T result = work.call();
+    return new Measured<>(result, window.end(), ProcessWatch.cpuSeconds(self) - cpu);
+  }
+
+  private static ManagedChannel channel(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .usePlaintext()
+        .directExecutor()
+        .maxInboundMessageSize(MAX_MESSAGE)
+        .build();
+  }
+
+  /** The gateway's configuration: loopback, port 0, a static route to the backend, plus --gateway-set. */
+  private String gatewayToml(int backendPort) {
+    Map<String, StringBuilder> sections = new LinkedHashMap<>();
+    sections.computeIfAbsent("server", s -> new StringBuilder())
+        .append("listen = \"127.0.0.1:0\"\ndrain_timeout = \"1s\"\n");
+    for (String setting : options.gatewaySettings()) {
+      int dot = setting.indexOf('.');
+      int equals = setting.indexOf('=');
+      if (dot < 0 || equals < dot) {
+        throw new IllegalArgumentException("--gateway-set wants SECTION.KEY=VALUE, got '" + setting + "'");
+      }
+      String value = setting.substring(equals + 1);
+      sections.computeIfAbsent(setting.substring(0, dot), s -> new StringBuilder())
+          .append(setting, dot + 1, equals).append(" = ")
+          .append(value.matches("-?\\d+|true|false|\".*\"") ? value : "\"" + value + "\"").append('\n');
+    }
+    String tables = sections.entrySet().stream()
+        .map(e -> "[" + e.getKey() + "]\n" + e.getValue())
+        .collect(Collectors.joining("\n"));
+    return tables + "\n[[registries]]\nplugin = \"static\"\nservices.\"" + BenchService.SERVICE
+        + "\" = [\"127.0.0.1:" + backendPort + "\"]\n";
+  }
+
+  private String header(Instant started) throws IOException {
+    return String.format(Locale.ROOT, """
+        Run %s, %d s; %d CPUs (%s), Java %s (%s).
+        Gateway JAVA_OPTS="%s"; settings: %s.
+        %d rounds. Unary: %d B, %d in flight, %s warm-up per path, then %s per round.
+        Streams: %s messages, %s warm-up each way on each path.
+
+        """,
+        started, Duration.between(started, Instant.now()).toSeconds(), Runtime.getRuntime().availableProcessors(),
+        cpuModel(), System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        options.gatewayJavaOpts(), options.gatewaySettings().isEmpty() ? "defaults" : String.join(", ", options.gatewaySettings()),
+        options.rounds(), options.unarySize(), options.unaryConcurrency(), options.unaryWarmUp().toSeconds() + " s",
+        options.unaryDuration().toSeconds() + " s", bytes(options.messageSize()),
+        options.streamWarmUp().toSeconds() + " s");
+  }
+
+  private static String cpuModel() throws IOException {
+    return Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8).stream()
+        .filter(line -> line.startsWith("model name"))
+        .map(line -> line.substring(line.indexOf(':') + 1).trim())
+        .findFirst().orElse("unknown CPU");
+  }
+
+  static String bytes(long bytes) {
+    if (bytes >= 1L << 30 && bytes % (1L << 30) == 0) {
+      return (bytes >> 30) + " GiB";
+    }
+    if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) {
+      return (bytes >> 20) + " MiB";
+    }
+    if (bytes >= 1L << 10 && bytes % (1L << 10) == 0) {
+      return (bytes >> 10) + " KiB";
+    }
+    return bytes + " B";
+  }
+
+}

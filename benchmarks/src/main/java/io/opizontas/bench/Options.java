@@ -1,0 +1,158 @@
+package io.opizontas.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The benchmark's parameters, from {@code --name=value} arguments; each has a default. */
+record Options(
+    Path distribution,
+    Path output,
+    String gatewayJavaOpts,
+    List<String> gatewaySettings,
+    Set<String> scenarios,
+    Set<String> paths,
+    int rounds,
+    int unaryConcurrency,
+    int unarySize,
+    Duration unaryWarmUp,
+    Duration unaryDuration,
+    long streamBytes,
+    Duration streamWarmUp,
+    int messageSize,
+    long slowBytes,
+    long slowBytesPerSecond) {
+
+  static final Set<String> ALL_SCENARIOS = Set.of("unary", "upload", "download", "slow");
+  static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
+
+  static final String USAGE = """
+      GatewayBenchmark --distribution=DIR [--name=value ...]
+        --distribution=DIR          the unpacked distribution (holds bin/opizontas)       required
+        --output=DIR                results.md, RSS series and the gateway's log          target/bench
+        --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
+        --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
+        --scenarios=LIST            comma-separated, of unary,upload,download,slow        all
+        --paths=LIST                direct,gateway; one alone is for profiling            both
+        --rounds=N                  measured rounds of unary, upload and download, each
+                                    alternating direct and gateway; medians are reported  3
+        --unary-concurrency=N       outstanding unary calls                               32
+        --unary-size=SIZE           unary request and response payload                    100B
+        --unary-warmup=DURATION     unmeasured unary load before measuring                5s
+        --unary-duration=DURATION   measured unary load per round                         5s
+        --stream-bytes=SIZE         bytes of the upload and of the download               2GiB
+        --stream-warmup=DURATION    unmeasured 256 MiB uploads and downloads, each way    5s
+        --message-size=SIZE         message size of the streams                           32KiB
+        --slow-bytes=SIZE           bytes the slow reader reads                           1GiB
+        --slow-rate=SIZE            the slow reader's bytes per second                    10000000
+      SIZE: bytes, or with a unit: 512B, 32KiB, 8MiB, 2GiB.  DURATION: 500ms, 15s, 2m.
+      """;
+
+  static Options parse(String[] args) {
+    Map<String, String> values = new LinkedHashMap<>();
+    List<String> settings = new ArrayList<>();
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      if (!arg.startsWith("--") || equals < 0) {
+        throw new IllegalArgumentException("expected --name=value, got '" + arg + "'\n" + USAGE);
+      }
+      String name = arg.substring(2, equals);
+      String value = arg.substring(equals + 1);
+      if (name.equals("gateway-set")) {
+        settings.add(value);
+      } else {
+        values.put(name, value);
+      }
+    }
+    Options options = new Options(
+        Path.of(required(values, "distribution")),
+        Path.of(values.getOrDefault("output", "target/bench")),
+        values.getOrDefault("gateway-java-opts", "-Xmx64m"),
+        List.copyOf(settings),
+        choice("scenarios", values.getOrDefault("scenarios", "unary,upload,download,slow"), ALL_SCENARIOS),
+        choice("paths", values.getOrDefault("paths", "direct,gateway"), ALL_PATHS),
+        Integer.parseInt(values.getOrDefault("rounds", "3")),
+        Integer.parseInt(values.getOrDefault("unary-concurrency", "32")),
+        (int) size(values.getOrDefault("unary-size", "100B")),
+        duration(values.getOrDefault("unary-warmup", "5s")),
+        duration(values.getOrDefault("unary-duration", "5s")),
+        size(values.getOrDefault("stream-bytes", "2GiB")),
+        duration(values.getOrDefault("stream-warmup", "5s")),
+        (int) size(values.getOrDefault("message-size", "32KiB")),
+        size(values.getOrDefault("slow-bytes", "1GiB")),
+        size(values.getOrDefault("slow-rate", "10000000")));
+    values.keySet().removeAll(Set.of("distribution", "output", "gateway-java-opts", "scenarios", "paths", "rounds", "unary-concurrency",
+        "unary-size", "unary-warmup", "unary-duration", "stream-bytes", "stream-warmup", "message-size",
+        "slow-bytes", "slow-rate"));
+    if (!values.isEmpty()) {
+      throw new IllegalArgumentException("unknown option(s) " + values.keySet() + "\n" + USAGE);
+    }
+    return options;
+  }
+
+  boolean runs(String scenario) {
+    return scenarios.contains(scenario);
+  }
+
+  boolean direct() {
+    return paths.contains("direct");
+  }
+
+  boolean gateway() {
+    return paths.contains("gateway");
+  }
+
+  private static String required(Map<String, String> values, String name) {
+    String value = values.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException("--" + name + " is required\n" + USAGE);
+    }
+    return value;
+  }
+
+  private static Set<String> choice(String option, String list, Set<String> known) {
+    Set<String> chosen = Set.of(list.split(","));
+    for (String value : chosen) {
+      if (!known.contains(value)) {
+        throw new IllegalArgumentException("--" + option + ": unknown '" + value + "'; known: " + known);
+      }
+    }
+    return chosen;
+  }
+
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)");
+
+  static long size(String text) {
+    Matcher m = SIZE.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("'" + text + "' is not a size (512B, 32KiB, 8MiB, 2GiB)");
+    }
+    long unit = switch (m.group(2) == null ? "B" : m.group(2)) {
+      case "KiB" -> 1L << 10;
+      case "MiB" -> 1L << 20;
+      case "GiB" -> 1L << 30;
+      default -> 1;
+    };
+    return Long.parseLong(m.group(1)) * unit;
+  }
+
+  static Duration duration(String text) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("'" + text + "' is not a duration (500ms, 15s, 2m)");
+    }
+    long amount = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(amount);
+      case "s" -> Duration.ofSeconds(amount);
+      default -> Duration.ofMinutes(amount);
+    };
+  }
+}

@@ -1,0 +1,123 @@
+package io.opizontas.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The run's figures as Markdown tables: direct against gateway, and the gateway's resources. */
+final class Report {
+
+  /**
+   * One figure measured both ways, in rounds that alternate direct and gateway. {@code minRatio} is
+   * the target for gateway / direct (NaN: none). The ratio is the median of the rounds' ratios: a
+   * round's two runs are seconds apart, so they share whatever else the machine was doing.
+   */
+  record Comparison(String scenario, String metric, List<Double> direct, List<Double> gateway, double minRatio) {
+    double directMedian() {
+      return median(direct);
+    }
+
+    double gatewayMedian() {
+      return median(gateway);
+    }
+
+    double ratio() {
+      List<Double> ratios = new ArrayList<>();
+      for (int i = 0; i < Math.min(direct.size(), gateway.size()); i++) {
+        ratios.add(gateway.get(i) / direct.get(i));
+      }
+      return median(ratios);
+    }
+  }
+
+  static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> sorted = values.stream().sorted().toList();
+    int middle = sorted.size() / 2;
+    return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+  }
+
+  /** What the gateway process and the benchmark's own JVM used in one scenario. */
+  record Resources(String scenario, ProcessWatch.Usage gateway, double benchCpuDirect, double benchCpuGateway) {}
+
+  /** A target judged on something other than a ratio. */
+  record Verdict(String target, String figure, boolean met) {}
+
+  private final List<Comparison> comparisons = new ArrayList<>();
+  private final List<Resources> resources = new ArrayList<>();
+  private final List<Verdict> verdicts = new ArrayList<>();
+
+  void compare(String scenario, String metric, List<Double> direct, List<Double> gateway, double minRatio) {
+    Comparison comparison = new Comparison(scenario, metric, direct, gateway, minRatio);
+    comparisons.add(comparison);
+    System.out.printf(Locale.ROOT, "  %-8s direct %s   gateway %s   ratio %.2f%n",
+        metric, numbers(direct), numbers(gateway), comparison.ratio());
+  }
+
+  void resources(String scenario, ProcessWatch.Usage gateway, double benchCpuDirect, double benchCpuGateway) {
+    resources.add(new Resources(scenario, gateway, benchCpuDirect, benchCpuGateway));
+    System.out.printf(Locale.ROOT, "  gateway RSS start %s, peak %s, end %s; gateway CPU %.1f s%n",
+        mib(gateway.startKiB()), mib(gateway.maxKiB()), mib(gateway.endKiB()), gateway.cpuSeconds());
+  }
+
+  void verdict(String target, String figure, boolean met) {
+    verdicts.add(new Verdict(target, figure, met));
+    System.out.printf(Locale.ROOT, "  %s: %s -> %s%n", target, figure, met ? "met" : "MISSED");
+  }
+
+  String markdown() {
+    StringBuilder out = new StringBuilder();
+    out.append("Medians of the rounds; the ratio is the median of each round's gateway / direct.\n\n");
+    out.append("| scenario | figure | direct | through the gateway | gateway / direct | target |\n");
+    out.append("| --- | --- | ---: | ---: | ---: | --- |\n");
+    for (Comparison c : comparisons) {
+      String target = Double.isNaN(c.minRatio()) ? "" : String.format(Locale.ROOT, "≥ %.2f: %s", c.minRatio(),
+          c.ratio() >= c.minRatio() ? "met" : "**missed**");
+      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %s |%n",
+          c.scenario(), c.metric(), number(c.directMedian()), number(c.gatewayMedian()), c.ratio(), target));
+    }
+    out.append("\nThe gateway's memory (RSS sampled every 100 ms; peak is the kernel's VmHWM, reset at the start of each\n"
+        + "run) and CPU time, in the gateway round with the highest peak; CPU of this JVM (client and backend) in that\n"
+        + "round and the direct run before it:\n\n");
+    out.append("| scenario | RSS start | 25 % | 50 % | 75 % | end | peak | gateway CPU | client + backend CPU, direct / via gateway |\n");
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (Resources r : resources) {
+      ProcessWatch.Usage g = r.gateway();
+      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.1f s | %.1f s / %.1f s |%n",
+          r.scenario(), mib(g.startKiB()), mib(g.atKiB(0.25)), mib(g.atKiB(0.5)), mib(g.atKiB(0.75)), mib(g.endKiB()),
+          mib(g.maxKiB()), g.cpuSeconds(), r.benchCpuDirect(), r.benchCpuGateway()));
+    }
+    out.append("\nEvery round, in the order run:\n\n| scenario | figure | direct | through the gateway |\n| --- | --- | --- | --- |\n");
+    for (Comparison c : comparisons) {
+      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", c.scenario(), c.metric(), numbers(c.direct()),
+          numbers(c.gateway())));
+    }
+    if (!verdicts.isEmpty()) {
+      out.append("\n| target | figure | |\n| --- | --- | --- |\n");
+      for (Verdict v : verdicts) {
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", v.target(), v.figure(), v.met() ? "met" : "**missed**"));
+      }
+    }
+    return out.toString();
+  }
+
+  static String mib(long kib) {
+    return kib < 0 ? "?" : String.format(Locale.ROOT, "%.0f MiB", kib / 1024.0);
+  }
+
+  private static String numbers(List<Double> values) {
+    return values.isEmpty() ? "—" : String.join(", ", values.stream().map(Report::number).toList());
+  }
+
+  private static String number(double value) {
+    if (Double.isNaN(value)) {
+      return "—";
+    }
+    if (Math.abs(value) >= 100) {
+      return String.format(Locale.ROOT, "%,.0f", value);
+    }
+    return String.format(Locale.ROOT, "%.1f", value);
+  }
+}

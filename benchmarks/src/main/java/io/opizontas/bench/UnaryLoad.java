@@ -1,0 +1,103 @@
+package io.opizontas.bench;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Unary calls at a fixed concurrency: each of {@code concurrency} loops starts its next call as soon
+ * as the previous one completes (closed loop), for a warm-up and then a measured period.
+ */
+final class UnaryLoad {
+
+  /** Latencies are recorded in nanoseconds; calls slower than a minute are clamped. */
+  private static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
+
+  /**
+   * @param qps completed calls per second during the measured period
+   * @param latencyNanos the latency of each call completed during the measured period
+   * @param errors calls that failed during the whole run (warm-up included)
+   */
+  record Result(double qps, Histogram latencyNanos, long errors) {
+
+    double p50Micros() {
+      return latencyNanos.getValueAtPercentile(50) / 1000.0;
+    }
+
+    double p99Micros() {
+      return latencyNanos.getValueAtPercentile(99) / 1000.0;
+    }
+  }
+
+  private final Channel channel;
+  private final byte[] payload;
+  private final Recorder recorder = new Recorder(MAX_LATENCY_NANOS, 3);
+  private final AtomicLong errors = new AtomicLong();
+  private volatile boolean running = true;
+  private CountDownLatch stopped;
+
+  private UnaryLoad(Channel channel, int size) {
+    this.channel = channel;
+    this.payload = new byte[size];
+  }
+
+  static Result run(Channel channel, int concurrency, int size, Duration warmUp, Duration measured)
+      throws InterruptedException {
+    return new UnaryLoad(channel, size).run(concurrency, warmUp, measured);
+  }
+
+  private Result run(int concurrency, Duration warmUp, Duration measured) throws InterruptedException {
+    stopped = new CountDownLatch(concurrency);
+    for (int i = 0; i < concurrency; i++) {
+      next();
+    }
+    Thread.sleep(warmUp.toMillis());
+    recorder.getIntervalHistogram();
+    long start = System.nanoTime();
+    Thread.sleep(measured.toMillis());
+    Histogram latency = recorder.getIntervalHistogram();
+    long elapsed = System.nanoTime() - start;
+    running = false;
+    if (!stopped.await(CALL_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("unary calls still outstanding after the run");
+    }
+    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, errors.get());
+  }
+
+  private void next() {
+    if (!running) {
+      stopped.countDown();
+      return;
+    }
+    long start = System.nanoTime();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(BenchService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)),
+        payload,
+        new StreamObserver<>() {
+          @Override
+          public void onNext(byte[] value) {}
+
+          @Override
+          public void onError(Throwable failure) {
+            if (errors.getAndIncrement() == 0) {
+              System.err.println("unary call failed: " + failure);
+            }
+            next();
+          }
+
+          @Override
+          public void onCompleted() {
+            recorder.recordValue(Math.min(System.nanoTime() - start, MAX_LATENCY_NANOS));
+            next();
+          }
+        });
+  }
+}
