@@ -4,6 +4,7 @@ import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.config.UpstreamConfig;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Session;
@@ -27,21 +28,26 @@ public final class UpstreamPool extends ContainerLifeCycle {
 
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamPool.class);
 
+  /** Socket read size and largest DATA frame accepted from backends (Jetty reads 8 KiB otherwise). */
+  private static final int IO_BUFFER_SIZE = 64 * 1024;
+
   private final UpstreamConfig config;
   private final HTTP2Client client;
   private final Scheduler scheduler;
   private final Map<Endpoint, EndpointSessions> endpoints = new ConcurrentHashMap<>();
   private Scheduler.Task keepalive;
 
-  public UpstreamPool(UpstreamConfig config, Scheduler scheduler, ByteBufferPool buffers) {
+  public UpstreamPool(UpstreamConfig config, Executor executor, Scheduler scheduler, ByteBufferPool buffers) {
     this.config = config;
     this.scheduler = scheduler;
     ClientConnector connector = new ClientConnector();
+    connector.setExecutor(executor);
     connector.setScheduler(scheduler);
     connector.setByteBufferPool(buffers);
     connector.setConnectTimeout(config.connectTimeout());
     connector.setIdleTimeout(config.idleTimeout());
     this.client = new HTTP2Client(connector);
+    client.setExecutor(executor);
     client.setScheduler(scheduler);
     client.setByteBufferPool(buffers);
     client.setConnectTimeout(config.connectTimeout().toMillis());
@@ -51,6 +57,8 @@ public final class UpstreamPool extends ContainerLifeCycle {
     client.setStreamIdleTimeout(0);
     client.setInitialSessionRecvWindow(config.sessionWindow());
     client.setInitialStreamRecvWindow(config.streamWindow());
+    client.setInputBufferSize(IO_BUFFER_SIZE);
+    client.setMaxFrameSize(IO_BUFFER_SIZE);
     client.setUseInputDirectByteBuffers(true);
     client.setUseOutputDirectByteBuffers(true);
     addBean(client);
