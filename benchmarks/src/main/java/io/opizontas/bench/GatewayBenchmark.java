@@ -33,6 +33,9 @@ import java.util.stream.Collectors;
  */
 public final class GatewayBenchmark {
 
+  /** No-op filters in the chain scenario's second gateway. */
+  private static final int FILTERS = 5;
+
   /** RSS growth above which a stream scenario counts as "memory grows with the stream". */
   private static final long FLAT_TOLERANCE_KIB = 8 * 1024;
   private static final int MAX_MESSAGE = 64 << 20;
@@ -94,6 +97,9 @@ public final class GatewayBenchmark {
       direct = channel(backend.getPort());
       viaGateway = channel(gateway.port());
       scenarios();
+      if (options.runs("chain") && options.gateway()) {
+        chain(backend.getPort());
+      }
       direct.shutdownNow();
       viaGateway.shutdownNow();
       gatewayWatch.close();
@@ -124,6 +130,42 @@ public final class GatewayBenchmark {
     }
     if (options.runs("slow")) {
       slowReader();
+    }
+  }
+
+  /**
+   * The cost of the call-filter chain: unary calls through this run's gateway (empty chain) against
+   * a second gateway whose chain holds five filters that do nothing (header-rewrite without rules:
+   * real plugins, loaded from the distribution, that see every request, response and trailers).
+   * The rounds alternate between the two; the "direct" column of the report is the empty chain.
+   */
+  private void chain(int backendPort) throws Exception {
+    String name = String.format(Locale.ROOT,
+        "chain: unary %d B, %d in flight, empty chain (left) vs five no-op filters (right)",
+        options.unarySize(), options.unaryConcurrency());
+    System.out.println(name);
+    Path config = options.output().resolve("gateway-chain.toml");
+    Files.writeString(config, gatewayToml(backendPort)
+        + "\n[[chain]]\nplugin = \"header-rewrite\"\n".repeat(FILTERS));
+    try (GatewayProcess filtered = GatewayProcess.start(options.distribution(), config.toAbsolutePath(),
+        options.gatewayJavaOpts(), options.output().resolve("gateway-chain.log"))) {
+      ManagedChannel viaChain = channel(filtered.port());
+      try {
+        List<Double> empty = new ArrayList<>();
+        List<Double> five = new ArrayList<>();
+        for (ManagedChannel channel : List.of(viaGateway, viaChain)) {
+          UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+        }
+        for (int round = 0; round < options.rounds(); round++) {
+          empty.add(UnaryLoad.run(viaGateway, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+              options.unaryDuration()).qps());
+          five.add(UnaryLoad.run(viaChain, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+              options.unaryDuration()).qps());
+        }
+        report.compare(name, "calls/s", empty, five, 0.95);
+      } finally {
+        viaChain.shutdownNow();
+      }
     }
   }
 
