@@ -14,6 +14,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.config.GatewayConfig;
+import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.config.UpstreamConfig;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.ByteService;
@@ -38,6 +39,7 @@ import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -309,6 +311,17 @@ class FailuresThroughGatewayTest {
       assertThat(get.status()).isEqualTo(405);
     }
     assertThat(gateway.backendSessions()).as("nothing reached a backend").isZero();
+  }
+
+  @Test
+  void clientsAreToldTheConfiguredWindowAndStreamLimit() throws Exception {
+    startBytesBackendAndGateway();
+    ServerConfig server = GatewayConfig.defaults().server();
+    try (RawH2Client raw = new RawH2Client(gateway.address())) {
+      assertThat(raw.serverSettings())
+          .containsEntry(SettingsFrame.INITIAL_WINDOW_SIZE, server.streamWindow())
+          .containsEntry(SettingsFrame.MAX_CONCURRENT_STREAMS, server.maxConcurrentStreams());
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.opizontas.gateway.testing;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
@@ -15,6 +16,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.http2.frames.SettingsFrame;
 
 /**
  * A frame-level HTTP/2 client for tests that a gRPC library will not let us write: requests with a
@@ -24,10 +26,23 @@ public final class RawH2Client implements AutoCloseable {
 
   private final HTTP2Client client = new HTTP2Client();
   private final Session session;
+  private final CompletableFuture<Map<Integer, Integer>> settings = new CompletableFuture<>();
 
   public RawH2Client(InetSocketAddress address) throws Exception {
     client.start();
-    session = client.connect(address, new Session.Listener() {}).get(5, TimeUnit.SECONDS);
+    session = client.connect(address, new Session.Listener() {
+      @Override
+      public void onSettings(Session session, SettingsFrame frame) {
+        if (!frame.isReply()) {
+          settings.complete(frame.getSettings());
+        }
+      }
+    }).get(5, TimeUnit.SECONDS);
+  }
+
+  /** The SETTINGS the server sent first. */
+  public Map<Integer, Integer> serverSettings() throws Exception {
+    return settings.get(5, TimeUnit.SECONDS);
   }
 
   /** One request: headers, then {@code body} (if not null) with END_STREAM. */
