@@ -1,6 +1,5 @@
 package io.opizontas.gateway.proxy;
 
-import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
@@ -58,19 +57,6 @@ final class OutboundStream {
       return;
     }
     stream.data(frame, new WriteCompletion(callback));
-  }
-
-  /**
-   * Writes response headers together with a DATA frame and/or trailers, in one socket write.
-   * {@code data} or {@code trailers} may be null; the caller releases the DATA's buffer in {@code
-   * callback}.
-   */
-  void send(HeadersFrame headers, DataFrame data, HeadersFrame trailers, Callback callback) {
-    boolean endStream = trailers != null || (data != null && data.isEndStream());
-    if (!startWrite(endStream, callback)) {
-      return;
-    }
-    ((HTTP2Stream) stream).send(new HTTP2Stream.FrameList(headers, data, trailers), new WriteCompletion(callback));
   }
 
   /**

@@ -10,10 +10,7 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.ErrorCode;
-import org.eclipse.jetty.http2.HTTP2Session;
-import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Stream;
-import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
@@ -37,8 +34,6 @@ final class ProxyCall implements Stream.Listener {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyCall.class);
   private static final int MAX_OPEN_ATTEMPTS = 2;
-  /** How long a backend stream waits for the first request DATA before it opens without it. */
-  private static final long FIRST_DATA_WAIT_MS = 1;
 
   private final CallRuntime runtime;
   private final Stream downstreamStream;
@@ -50,10 +45,6 @@ final class ProxyCall implements Stream.Listener {
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
   private volatile boolean discardingRequest;
-  // Guarded by lock: the first request DATA, read before the backend stream opens.
-  private PendingOpen pendingOpen;
-  private Stream.Data firstData;
-  private boolean launched;
   // Guarded by lock.
   private boolean responseStarted;
   private boolean ended;
@@ -134,78 +125,26 @@ final class ProxyCall implements Stream.Listener {
     });
   }
 
-  /**
-   * Opens the backend stream with the first request DATA when it follows the HEADERS at once, so
-   * that both (for a unary call, the whole request) leave in one socket write. A client that sends
-   * nothing before it hears from the server is not kept waiting: after {@link #FIRST_DATA_WAIT_MS}
-   * the stream opens with the HEADERS alone.
-   */
   private void open(Endpoint endpoint, UpstreamSession session, HttpFields fields, int attempt) {
-    PendingOpen open = new PendingOpen(endpoint, session, fields, attempt);
-    boolean launchNow;
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         session.release();
         return;
       }
       lease = session;
-      launchNow = requestEnded || firstData != null;
-      if (!launchNow) {
-        pendingOpen = open;
-      }
-    }
-    if (launchNow) {
-      launch(open);
-      return;
-    }
-    runtime.scheduler().schedule(this::launchWithoutData, FIRST_DATA_WAIT_MS, TimeUnit.MILLISECONDS);
-    downstreamStream.demand();
-  }
-
-  private void launchWithoutData() {
-    PendingOpen open = claimPendingOpen();
-    if (open != null) {
-      launch(open);
-    }
-  }
-
-  private PendingOpen claimPendingOpen() {
-    try (AutoLock ignored = lock.lock()) {
-      PendingOpen open = pendingOpen;
-      pendingOpen = null;
-      return open;
-    }
-  }
-
-  private void launch(PendingOpen open) {
-    Stream.Data data;
-    try (AutoLock ignored = lock.lock()) {
-      data = firstData;
-      launched = true;
     }
     HttpURI uri = HttpURI.build(request.getHttpURI()).scheme("http");
-    MetaData.Request upstreamRequest = new MetaData.Request("POST", uri, HttpVersion.HTTP_2, open.fields(), -1);
-    boolean emptyEnd = data != null && data.frame().isEndStream() && !data.frame().getByteBuffer().hasRemaining();
-    HTTP2Stream.FrameList frames = data == null || emptyEnd
-        ? new HTTP2Stream.FrameList(new HeadersFrame(upstreamRequest, null, requestEnded || emptyEnd))
-        : new HTTP2Stream.FrameList(new HeadersFrame(upstreamRequest, null, false),
-            // A duplicate, so that a retry after a failed open still has every byte to send.
-            new DataFrame(data.frame().getByteBuffer().duplicate(), data.frame().isEndStream()), null);
-    ((HTTP2Session) open.session().session()).newStream(frames, new Promise<>() {
+    MetaData.Request upstreamRequest = new MetaData.Request("POST", uri, HttpVersion.HTTP_2, fields, -1);
+    session.session().newStream(new HeadersFrame(upstreamRequest, null, requestEnded), new Promise<>() {
       @Override
       public void succeeded(Stream stream) {
-        Stream.Data sent = takeFirstData();
-        boolean more = !requestEnded && (sent == null || !sent.frame().isEndStream());
-        if (sent != null) {
-          sent.release();
-        }
         boolean cancel;
         try (AutoLock ignored = lock.lock()) {
           cancel = cancelled;
         }
         if (cancel) {
           stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
-        } else if (more) {
+        } else if (!requestEnded) {
           downstreamStream.demand();
         }
       }
@@ -213,55 +152,27 @@ final class ProxyCall implements Stream.Listener {
       @Override
       public void failed(Throwable failure) {
         releaseLease();
-        try (AutoLock ignored = lock.lock()) {
-          launched = false;
-        }
         // A session that received GOAWAY between reservation and use refuses new streams: one more
-        // try lands on a fresh session, with the request DATA already read.
-        if (open.attempt() < MAX_OPEN_ATTEMPTS) {
-          route(open.fields(), open.attempt() + 1);
+        // try lands on a fresh session.
+        if (attempt < MAX_OPEN_ATTEMPTS) {
+          route(fields, attempt + 1);
         } else {
           answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
-              "cannot open a stream to " + open.endpoint().address() + ": " + describe(failure)));
+              "cannot open a stream to " + endpoint.address() + ": " + describe(failure)));
         }
       }
     }, new Upstream());
   }
 
-  private Stream.Data takeFirstData() {
-    try (AutoLock ignored = lock.lock()) {
-      Stream.Data data = firstData;
-      firstData = null;
-      return data;
-    }
-  }
-
-  /** A backend stream waiting for the first request DATA before it opens. */
-  private record PendingOpen(Endpoint endpoint, UpstreamSession session, HttpFields fields, int attempt) {}
-
   // Downstream (client) stream events.
 
   @Override
   public void onDataAvailable(Stream stream) {
-    if (discardingRequest) {
+    FramePump pump = requestPump();
+    if (pump == null || discardingRequest) {
       discardRequest();
-      return;
-    }
-    FramePump pump;
-    PendingOpen open;
-    try (AutoLock ignored = lock.lock()) {
-      pump = requestPump;
-      open = pendingOpen;
-      pendingOpen = null;
-    }
-    if (pump != null) {
+    } else {
       pump.onDataAvailable();
-    } else if (open != null) {
-      Stream.Data data = downstreamStream.readData();
-      try (AutoLock ignored = lock.lock()) {
-        firstData = data;
-      }
-      launch(open);
     }
   }
 
@@ -307,7 +218,6 @@ final class ProxyCall implements Stream.Listener {
       ended = true;
       started = responseStarted;
     }
-    started &= headersWritten();
     cancelDeadline();
     HeadersFrame frame = started
         ? GrpcFrames.trailers(downstream.id(), status)
@@ -318,26 +228,24 @@ final class ProxyCall implements Stream.Listener {
   }
 
   private void forwardResponseEnd(HeadersFrame upstreamFrame) {
-    HeadersFrame end = responseEnd(upstreamFrame);
-    if (end != null) {
-      downstream.end(end);
-    }
-  }
-
-  /** The backend's trailers (or trailers-only response) end the call; null if it already ended. */
-  private HeadersFrame responseEnd(HeadersFrame upstreamFrame) {
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
-        return null;
+        return;
       }
       ended = true;
     }
     cancelDeadline();
+    downstream.end(filterTrailers(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true)));
     drainRequest();
-    return filterTrailers(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true));
   }
 
   private void forwardResponseHeaders(Stream upstreamStream, HeadersFrame frame) {
+    try (AutoLock ignored = lock.lock()) {
+      if (ended) {
+        return;
+      }
+      responseStarted = true;
+    }
     MetaData.Response response = (MetaData.Response) frame.getMetaData();
     FilteredCall call = filtered;
     if (call.observesResponse()) {
@@ -345,16 +253,22 @@ final class ProxyCall implements Stream.Listener {
       call.onResponseHeaders(fields);
       response = new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields);
     }
-    try (AutoLock ignored = lock.lock()) {
-      if (ended) {
-        return;
+    downstream.headers(new HeadersFrame(downstream.id(), response, null, false), new Callback() {
+      @Override
+      public void succeeded() {
+        upstreamStream.demand();
       }
-      responseStarted = true;
-      // Written with the first response DATA (or the trailers): one socket write, not two. Set
-      // under the call's lock, so an ending call sees either no response or these headers.
-      responsePump.prefix(new HeadersFrame(downstream.id(), response, null, false));
-    }
-    upstreamStream.demand();
+
+      @Override
+      public void failed(Throwable failure) {
+        cancelUpstream();
+      }
+
+      @Override
+      public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+      }
+    });
   }
 
   /** The backend reset its stream or lost its connection. */
@@ -367,7 +281,6 @@ final class ProxyCall implements Stream.Listener {
       ended = true;
       started = responseStarted;
     }
-    started &= headersWritten();
     cancelDeadline();
     if (!started) {
       downstream.end(filterTrailers(GrpcFrames.trailersOnly(downstream.id(), status)));
@@ -419,15 +332,6 @@ final class ProxyCall implements Stream.Listener {
     return new HeadersFrame(frame.getStreamId(), edited, null, true);
   }
 
-  /**
-   * Whether the response headers have left (or are leaving) for the client. Headers still held for
-   * the first DATA are taken back: the client then gets a trailers-only response.
-   */
-  private boolean headersWritten() {
-    FramePump pump = responsePump();
-    return pump == null || pump.takePrefix() == null;
-  }
-
   private void deadlineExpired() {
     answer(GrpcStatus.of(GrpcStatusCode.DEADLINE_EXCEEDED,
         "deadline exceeded (grpc-timeout " + request.getHttpFields().get("grpc-timeout") + ") waiting for " + service));
@@ -442,26 +346,12 @@ final class ProxyCall implements Stream.Listener {
 
   private void cancelUpstream() {
     OutboundStream up;
-    boolean neverOpened;
-    Stream.Data unsent = null;
     try (AutoLock ignored = lock.lock()) {
       cancelled = true;
       up = upstream;
-      neverOpened = !launched;
-      if (neverOpened) {
-        pendingOpen = null;
-        unsent = firstData;
-        firstData = null;
-      }
     }
     if (up != null) {
       up.reset(ErrorCode.CANCEL_STREAM_ERROR.code);
-    } else if (neverOpened) {
-      // The backend stream was never asked for: its slot and the DATA read for it go back now.
-      releaseLease();
-      if (unsent != null) {
-        unsent.release();
-      }
     }
   }
 
@@ -571,8 +461,8 @@ final class ProxyCall implements Stream.Listener {
     }
 
     @Override
-    public HeadersFrame trailers(HeadersFrame trailers) {
-      return new HeadersFrame(out.id(), trailers.getMetaData(), null, true);
+    public void forwardTrailers(HeadersFrame trailers) {
+      out.end(new HeadersFrame(out.id(), trailers.getMetaData(), null, true));
     }
 
     @Override
@@ -591,8 +481,8 @@ final class ProxyCall implements Stream.Listener {
   private final class ResponseEnds implements FramePump.Ends {
 
     @Override
-    public HeadersFrame trailers(HeadersFrame trailers) {
-      return responseEnd(trailers);
+    public void forwardTrailers(HeadersFrame trailers) {
+      forwardResponseEnd(trailers);
     }
 
     @Override
