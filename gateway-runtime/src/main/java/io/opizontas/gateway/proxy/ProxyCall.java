@@ -202,8 +202,21 @@ final class ProxyCall implements Stream.Listener {
   @Override
   public void onClosed(Stream stream) {
     cancelDeadline();
-    // The client is done with the call; a backend stream still open has nobody to talk to.
-    cancelUpstream();
+    // The client is done with the call; a backend stream still open has nobody to talk to. One
+    // that finished both ways is only waiting for the write of its END_STREAM to complete:
+    // resetting it would send the backend an RST_STREAM for a stream it already closed, and
+    // grpc-java counts those against the connection (rapid-reset protection).
+    if (!upstreamFinished()) {
+      cancelUpstream();
+    }
+  }
+
+  private boolean upstreamFinished() {
+    OutboundStream up;
+    try (AutoLock ignored = lock.lock()) {
+      up = upstream;
+    }
+    return up != null && up.stream().isRemotelyClosed() && (requestEnded || up.isEnded());
   }
 
   // How the call ends.
