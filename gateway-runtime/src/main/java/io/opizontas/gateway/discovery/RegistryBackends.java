@@ -63,10 +63,11 @@ public final class RegistryBackends implements AutoCloseable {
         PluginSection section = sections.get(i);
         String id = section.plugin();
         RegistryBackend backend = factory.create(id);
-        running.add(new Running(section, backend));
         try {
           backend.start(
               new TablePluginConfig(id, section.settings()), contexts.apply(id), table.sink(id + "#" + i));
+          // Closed at shutdown only if started, as the extension points promise.
+          running.add(new Running(section, backend));
         } catch (PluginConfigException e) {
           throw new IllegalStateException(
               section.origin() + ": registry '" + id + "': " + e.getMessage(), e);

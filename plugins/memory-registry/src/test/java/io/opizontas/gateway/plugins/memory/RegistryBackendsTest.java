@@ -103,7 +103,7 @@ class RegistryBackendsTest {
   }
 
   @Test
-  void aBackendThatFailsToStartNamesItsEntryAndTheOthersAreClosed() {
+  void aBackendThatFailsToStartNamesItsEntryAndTheStartedOnesAreClosed() {
     assertThatThrownBy(() -> start(
             List.of(new PluginSection("fixed", Map.of(), "gateway.toml:3"),
                 new PluginSection("broken", Map.of(), "gateway.toml:9")),
@@ -112,7 +112,8 @@ class RegistryBackendsTest {
         .hasMessageContaining("gateway.toml:9")
         .hasMessageContaining("broken")
         .hasMessageContaining("cannot reach the store");
-    assertThat(events).containsExactly("start fixed", "start broken", "close", "close");
+    // The broken one is not closed: close() follows only a start that returned normally.
+    assertThat(events).containsExactly("start fixed", "start broken", "close");
   }
 
   @Test
