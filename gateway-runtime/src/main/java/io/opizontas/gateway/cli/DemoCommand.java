@@ -17,11 +17,7 @@ import io.opizontas.registry.v1.Endpoint;
 import io.opizontas.registry.v1.RegisterRequest;
 import io.opizontas.registry.v1.RegisterResponse;
 import io.opizontas.registry.v1.RegistryGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
@@ -49,8 +45,8 @@ final class DemoCommand implements Callable<Integer> {
   private static final MethodDescriptor<byte[], byte[]> SAY = MethodDescriptor.<byte[], byte[]>newBuilder()
       .setType(MethodDescriptor.MethodType.UNARY)
       .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Say"))
-      .setRequestMarshaller(Utf8Bytes.INSTANCE)
-      .setResponseMarshaller(Utf8Bytes.INSTANCE)
+      .setRequestMarshaller(RawBytes.INSTANCE)
+      .setResponseMarshaller(RawBytes.INSTANCE)
       .build();
 
   @Spec private CommandSpec spec;
@@ -102,25 +98,6 @@ final class DemoCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       backend.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Messages are UTF-8 text: the demo needs no protobuf schema, and neither does the gateway. */
-  private enum Utf8Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 }

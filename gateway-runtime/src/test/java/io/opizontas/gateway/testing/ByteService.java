@@ -5,10 +5,7 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.opizontas.gateway.cli.RawBytes;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,8 +43,8 @@ public final class ByteService {
     return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(type)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
-        .setRequestMarshaller(BytesMarshaller.INSTANCE)
-        .setResponseMarshaller(BytesMarshaller.INSTANCE)
+        .setRequestMarshaller(RawBytes.INSTANCE)
+        .setResponseMarshaller(RawBytes.INSTANCE)
         .build();
   }
 
@@ -114,24 +111,5 @@ public final class ByteService {
           };
         }))
         .build();
-  }
-
-  /** Passes byte arrays through unchanged. */
-  public enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }
