@@ -62,7 +62,12 @@ public final class RegistryBackends implements AutoCloseable {
       for (int i = 0; i < sections.size(); i++) {
         PluginSection section = sections.get(i);
         String id = section.plugin();
-        RegistryBackend backend = factory.create(id);
+        RegistryBackend backend;
+        try {
+          backend = factory.create(id);
+        } catch (RuntimeException e) {
+          throw new IllegalStateException(section.origin() + ": " + e.getMessage(), e);
+        }
         try {
           backend.start(
               new TablePluginConfig(id, section.settings()), contexts.apply(id), table.sink(id + "#" + i));

@@ -93,6 +93,15 @@ class RegistryBackendsTest {
   }
 
   @Test
+  void anUnknownPluginIsNamedWithWhereItWasConfigured() {
+    assertThatThrownBy(() -> start(
+            List.of(new PluginSection("nope", Map.of(), "gateway.toml:7")), RegistrationConfig.defaults()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("gateway.toml:7: no registry plugin 'nope'");
+    assertThat(events).isEmpty();
+  }
+
+  @Test
   void aReadOnlyRegistrationBackendIsRefused() {
     assertThatThrownBy(() -> start(
             List.of(new PluginSection("fixed", Map.of(), "gateway.toml:3")),
