@@ -186,7 +186,7 @@ final class ProxyCall implements Stream.Listener {
 
   @Override
   public void onReset(Stream stream, ResetFrame frame, Callback callback) {
-    endQuietly();
+    end();
     cancelUpstream();
     callback.succeeded();
   }
@@ -194,7 +194,7 @@ final class ProxyCall implements Stream.Listener {
   @Override
   public void onFailure(Stream stream, int error, String reason, Throwable failure, Callback callback) {
     LOG.debug("Client stream failed: {}", reason, failure);
-    endQuietly();
+    end();
     cancelUpstream();
     callback.succeeded();
   }
@@ -223,16 +223,11 @@ final class ProxyCall implements Stream.Listener {
 
   /** Ends the call with a status of the gateway's own, and cancels the backend's stream. */
   void answer(GrpcStatus status) {
-    boolean started;
-    try (AutoLock ignored = lock.lock()) {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      started = responseStarted;
+    Ending ending = end();
+    if (ending == Ending.ALREADY_ENDED) {
+      return;
     }
-    cancelDeadline();
-    HeadersFrame frame = started
+    HeadersFrame frame = ending == Ending.MID_RESPONSE
         ? GrpcFrames.trailers(downstream.id(), status)
         : GrpcFrames.trailersOnly(downstream.id(), status);
     downstream.end(filterTrailers(frame));
@@ -241,13 +236,9 @@ final class ProxyCall implements Stream.Listener {
   }
 
   private void forwardResponseEnd(HeadersFrame upstreamFrame) {
-    try (AutoLock ignored = lock.lock()) {
-      if (ended) {
-        return;
-      }
-      ended = true;
+    if (end() == Ending.ALREADY_ENDED) {
+      return;
     }
-    cancelDeadline();
     downstream.end(filterTrailers(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true)));
     drainRequest();
   }
@@ -286,16 +277,11 @@ final class ProxyCall implements Stream.Listener {
 
   /** The backend reset its stream or lost its connection. */
   private void upstreamFailed(GrpcStatus status, int resetCode) {
-    boolean started;
-    try (AutoLock ignored = lock.lock()) {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      started = responseStarted;
+    Ending ending = end();
+    if (ending == Ending.ALREADY_ENDED) {
+      return;
     }
-    cancelDeadline();
-    if (!started) {
+    if (ending == Ending.BEFORE_RESPONSE) {
       downstream.end(filterTrailers(GrpcFrames.trailersOnly(downstream.id(), status)));
     } else if (resetCode >= 0) {
       // Mid-response, the client maps the same RST_STREAM code to the status the spec gives it.
@@ -350,11 +336,28 @@ final class ProxyCall implements Stream.Listener {
         "deadline exceeded (grpc-timeout " + request.getHttpFields().get("grpc-timeout") + ") waiting for " + service));
   }
 
-  private void endQuietly() {
+  /**
+   * Ends the call, once: the first path to get here (trailers, the gateway's own status, a failure
+   * or reset) wins, and its deadline timer is cancelled. Says how far the response had come.
+   */
+  private Ending end() {
+    boolean started;
     try (AutoLock ignored = lock.lock()) {
+      if (ended) {
+        return Ending.ALREADY_ENDED;
+      }
       ended = true;
+      started = responseStarted;
     }
     cancelDeadline();
+    return started ? Ending.MID_RESPONSE : Ending.BEFORE_RESPONSE;
+  }
+
+  /** What {@link #end} found: ended by another path already, or before or after response headers. */
+  private enum Ending {
+    ALREADY_ENDED,
+    BEFORE_RESPONSE,
+    MID_RESPONSE
   }
 
   private void cancelUpstream() {

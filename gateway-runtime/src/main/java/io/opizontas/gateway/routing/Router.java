@@ -21,7 +21,7 @@ public final class Router {
   /** An endpoint for {@code service}, or null when it has none; then {@link #noRoute} explains. */
   public Endpoint pick(String service) {
     ServiceEndpoints endpoints = table.lookup(service);
-    return endpoints == null || endpoints.isEmpty() ? null : endpoints.next();
+    return endpoints == null ? null : endpoints.next();
   }
 
   /** The status for a call {@link #pick} found no endpoint for. */
