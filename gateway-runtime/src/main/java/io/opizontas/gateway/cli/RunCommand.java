@@ -54,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
       // Mostly "address already in use": the one line says it all.
       spec.commandLine().getErr().println("opizontas: cannot start: " + e);
       return 1;
-    } catch (PluginLoadException | IllegalStateException e) {
+    } catch (PluginLoadException e) {
       // A plugin or registry that cannot start: the message names it and where it was configured.
       spec.commandLine().getErr().println("opizontas: cannot start: " + e.getMessage());
       return 1;

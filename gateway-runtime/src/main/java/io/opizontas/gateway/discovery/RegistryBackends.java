@@ -6,6 +6,7 @@ import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.RegistrationConfig;
+import io.opizontas.gateway.plugin.PluginLoadException;
 import io.opizontas.gateway.plugin.TablePluginConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class RegistryBackends implements AutoCloseable {
    * names its backend, one is added with default settings, so the embedded default (no file) runs
    * an in-memory registry.
    *
-   * @throws IllegalStateException naming the entry (plugin id and {@code file:line}) that could not
+   * @throws PluginLoadException naming the entry (plugin id and {@code file:line}) that could not
    *     start, after closing those already started
    */
   public static RegistryBackends start(
@@ -66,7 +67,7 @@ public final class RegistryBackends implements AutoCloseable {
         try {
           backend = factory.create(id);
         } catch (RuntimeException e) {
-          throw new IllegalStateException(section.origin() + ": " + e.getMessage(), e);
+          throw new PluginLoadException(section.origin() + ": " + e.getMessage(), e);
         }
         try {
           backend.start(
@@ -74,10 +75,10 @@ public final class RegistryBackends implements AutoCloseable {
           // Closed at shutdown only if started, as the extension points promise.
           running.add(new Running(section, backend));
         } catch (PluginConfigException e) {
-          throw new IllegalStateException(
+          throw new PluginLoadException(
               section.origin() + ": registry '" + id + "': " + e.getMessage(), e);
         } catch (Exception e) {
-          throw new IllegalStateException(
+          throw new PluginLoadException(
               section.origin() + ": registry '" + id + "' failed to start: " + e.getMessage(), e);
         }
         if (registration.enabled() && registrar == null && id.equals(registration.backend())) {
@@ -86,7 +87,7 @@ public final class RegistryBackends implements AutoCloseable {
                   .registrar()
                   .orElseThrow(
                       () ->
-                          new IllegalStateException(
+                          new PluginLoadException(
                               "[registration] backend = \"" + id + "\": that registry is read-only;"
                                   + " use \"memory\" or \"zookeeper\""));
         }

@@ -9,11 +9,13 @@ public final class PluginLoadException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  PluginLoadException(String message, Throwable cause) {
+  /** @param message one line naming the plugin, where it was configured, and what went wrong */
+  public PluginLoadException(String message, Throwable cause) {
     super(oneLine(message), cause);
   }
 
-  PluginLoadException(String message) {
+  /** @param message one line naming the plugin, where it was configured, and what went wrong */
+  public PluginLoadException(String message) {
     this(message, null);
   }
 

@@ -14,6 +14,7 @@ import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
 import io.opizontas.gateway.discovery.TestPluginContext;
+import io.opizontas.gateway.plugin.PluginLoadException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +97,7 @@ class RegistryBackendsTest {
   void anUnknownPluginIsNamedWithWhereItWasConfigured() {
     assertThatThrownBy(() -> start(
             List.of(new PluginSection("nope", Map.of(), "gateway.toml:7")), RegistrationConfig.defaults()))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(PluginLoadException.class)
         .hasMessage("gateway.toml:7: no registry plugin 'nope'");
     assertThat(events).isEmpty();
   }
@@ -106,7 +107,7 @@ class RegistryBackendsTest {
     assertThatThrownBy(() -> start(
             List.of(new PluginSection("fixed", Map.of(), "gateway.toml:3")),
             new RegistrationConfig(true, "fixed", Duration.ofSeconds(30), List.of())))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(PluginLoadException.class)
         .hasMessageContaining("read-only");
     assertThat(events).containsExactly("start fixed", "close");
   }
@@ -117,7 +118,7 @@ class RegistryBackendsTest {
             List.of(new PluginSection("fixed", Map.of(), "gateway.toml:3"),
                 new PluginSection("broken", Map.of(), "gateway.toml:9")),
             RegistrationConfig.defaults()))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(PluginLoadException.class)
         .hasMessageContaining("gateway.toml:9")
         .hasMessageContaining("broken")
         .hasMessageContaining("cannot reach the store");
@@ -130,7 +131,7 @@ class RegistryBackendsTest {
     assertThatThrownBy(() -> start(
             List.of(new PluginSection("memory", Map.of("max_leases", "many"), "gateway.toml:12")),
             RegistrationConfig.defaults()))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(PluginLoadException.class)
         .hasMessageContaining("gateway.toml:12")
         .hasMessageContaining("max_leases");
   }
