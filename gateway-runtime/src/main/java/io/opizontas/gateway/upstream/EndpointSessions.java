@@ -166,8 +166,12 @@ final class EndpointSessions {
     }
   }
 
-  void slotFreed(UpstreamSession session) {
-    if (!waiters.isEmpty()) {
+  void slotFreed() {
+    boolean waiting;
+    try (AutoLock ignored = lock.lock()) {
+      waiting = !waiters.isEmpty();
+    }
+    if (waiting) {
       serveWaiters();
     }
   }

@@ -31,7 +31,7 @@ public final class UpstreamSession {
   /** Gives the stream slot back; call exactly once per successful reservation. */
   public void release() {
     active.decrementAndGet();
-    owner.slotFreed(this);
+    owner.slotFreed();
   }
 
   boolean tryReserve() {
@@ -57,10 +57,6 @@ public final class UpstreamSession {
   /** GOAWAY received or keepalive failed: in-flight streams finish, new calls go elsewhere. */
   void drain() {
     draining = true;
-  }
-
-  boolean isDraining() {
-    return draining;
   }
 
   long pingSentNanos() {
