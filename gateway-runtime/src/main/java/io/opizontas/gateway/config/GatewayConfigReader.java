@@ -126,7 +126,8 @@ public final class GatewayConfigReader {
             window(table, "stream_window", d.streamWindow()),
             table.duration("idle_timeout", d.idleTimeout(), null),
             table.size(
-                "max_header_list_size", d.maxHeaderListSize(), MIN_HEADER_LIST_SIZE, Integer.MAX_VALUE));
+                "max_header_list_size", d.maxHeaderListSize(), MIN_HEADER_LIST_SIZE, Integer.MAX_VALUE),
+            table.integer("max_hops", d.maxHops(), 1, 255));
     table.rejectUnknownKeys();
     return server;
   }

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param streamWindow         HTTP/2 stream receive window, bytes; bounds the memory one call can pin
  * @param idleTimeout          a client connection with no stream for this long is closed
  * @param maxHeaderListSize    largest request header block accepted, bytes
+ * @param maxHops              gateways a call may already have passed; one more is a routing loop
  */
 public record ServerConfig(
     InetSocketAddress listen,
@@ -21,7 +22,18 @@ public record ServerConfig(
     int sessionWindow,
     int streamWindow,
     Duration idleTimeout,
-    int maxHeaderListSize) {
+    int maxHeaderListSize,
+    int maxHops) {
+
+  /** The default number of gateways a call may pass: room for chains, little for a loop. */
+  public static final int DEFAULT_MAX_HOPS = 8;
+
+  /** A listener with the default {@code max_hops}. */
+  public ServerConfig(InetSocketAddress listen, Duration drainTimeout, int maxConcurrentStreams, int sessionWindow,
+      int streamWindow, Duration idleTimeout, int maxHeaderListSize) {
+    this(listen, drainTimeout, maxConcurrentStreams, sessionWindow, streamWindow, idleTimeout, maxHeaderListSize,
+        DEFAULT_MAX_HOPS);
+  }
 
   public static ServerConfig defaults() {
     return new ServerConfig(
@@ -31,6 +43,7 @@ public record ServerConfig(
         8 * 1024 * 1024,
         1024 * 1024,
         Duration.ofMinutes(5),
-        16 * 1024);
+        16 * 1024,
+        DEFAULT_MAX_HOPS);
   }
 }

@@ -4,5 +4,8 @@ import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import org.eclipse.jetty.util.thread.Scheduler;
 
-/** What every call shares: routing, the upstream sessions, the filter chain and the timer. */
-record CallRuntime(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler) {}
+/**
+ * What every call shares: routing, the upstream sessions, the filter chain, the timer, and how many
+ * gateways a call may pass before it counts as a routing loop.
+ */
+record CallRuntime(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler, int maxHops) {}

@@ -85,6 +85,13 @@ final class FramePump {
     }
   }
 
+  /** Whether the source's trailers have arrived (they may still wait for DATA before them). */
+  boolean trailersReceived() {
+    try (AutoLock ignored = lock.lock()) {
+      return trailers != null;
+    }
+  }
+
   /** The source stream closed; if it ended without trailers, none will come now. */
   void onSourceClosed() {
     boolean missing;

@@ -5,29 +5,38 @@ import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.api.Stream;
-import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Accepts client streams on the gateway's HTTP/2 listener: a gRPC call becomes a {@link ProxyCall};
  * anything else gets a plain HTTP error (405 for a method other than POST, 415 for a content type
  * other than {@code application/grpc*}) and never reaches a backend.
  */
-public final class GrpcCallAcceptor implements ServerSessionListener {
+public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcCallAcceptor.class);
+  private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private final AtomicLong lastMalformedLog = new AtomicLong(System.nanoTime() - MALFORMED_LOG_INTERVAL_NANOS);
 
   private final CallRuntime runtime;
 
-  public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler) {
-    this.runtime = new CallRuntime(router, upstreams, filters, scheduler);
+  public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
+      int maxHops) {
+    this.runtime = new CallRuntime(router, upstreams, filters, scheduler, maxHops);
   }
 
   @Override
@@ -53,6 +62,27 @@ public final class GrpcCallAcceptor implements ServerSessionListener {
         frame.isEndStream());
     call.start();
     return call;
+  }
+
+  /**
+   * A request whose headers Jetty could not accept: HTTP/2 forbids them (a metadata value that
+   * starts or ends with a space, control characters, an upper-case name: RFC 9113 section 8.2.1) and
+   * an intermediary must not forward them. Jetty leaves the answer to us; without one the call would
+   * hang. The client gets INTERNAL, the status gRPC gives a malformed request, with the reason.
+   */
+  @Override
+  public void onStreamFailure(Stream stream, Throwable failure, Callback callback) {
+    String reason = failure.getMessage();
+    long now = System.nanoTime();
+    long last = lastMalformedLog.get();
+    if (now - last >= MALFORMED_LOG_INTERVAL_NANOS && lastMalformedLog.compareAndSet(last, now)) {
+      LOG.warn("Refused a malformed request from {} (at most one such line per 10 s): {}",
+          stream.getSession().getRemoteSocketAddress(), reason);
+    } else {
+      LOG.debug("Refused a malformed request: {}", reason);
+    }
+    stream.headers(GrpcFrames.trailersOnly(stream.getId(), GrpcStatus.of(GrpcStatusCode.INTERNAL,
+        "malformed request metadata, which HTTP/2 does not allow a proxy to forward: " + reason)), callback);
   }
 
   private static void rejectHttp(Stream stream, int status, String message) {

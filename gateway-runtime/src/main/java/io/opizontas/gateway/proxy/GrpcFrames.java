@@ -40,13 +40,18 @@ final class GrpcFrames {
     }
   }
 
-  /** Percent-encodes as the gRPC spec asks of {@code grpc-message}: UTF-8, printable ASCII kept. */
+  /**
+   * Percent-encodes as the gRPC spec asks of {@code grpc-message}: UTF-8, printable ASCII kept. A
+   * space at either end is encoded too: HTTP/2 forbids a field value to start or end with one (RFC
+   * 9113 section 8.2.1), and clients decode {@code %20} back to the same text.
+   */
   static String percentEncode(String message) {
     byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
     StringBuilder out = new StringBuilder(bytes.length);
-    for (byte b : bytes) {
-      int c = b & 0xFF;
-      if (c >= 0x20 && c < 0x7F && c != '%') {
+    for (int i = 0; i < bytes.length; i++) {
+      int c = bytes[i] & 0xFF;
+      boolean edge = i == 0 || i == bytes.length - 1;
+      if (c > 0x20 && c < 0x7F && c != '%' || c == 0x20 && !edge) {
         out.append((char) c);
       } else {
         out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);

@@ -11,20 +11,15 @@ final class HopByHop {
 
   private HopByHop() {}
 
-  /** {@code fields} without hop-by-hop headers; the same instance when it has none (the usual case). */
-  static HttpFields strip(HttpFields fields) {
+  /** A copy of {@code fields} without hop-by-hop headers, for the gateway to add its own to. */
+  static HttpFields.Mutable forwardable(HttpFields fields) {
+    HttpFields.Mutable kept = HttpFields.build(fields.size() + 1);
     for (HttpField field : fields) {
-      if (isHopByHop(field)) {
-        HttpFields.Mutable kept = HttpFields.build(fields.size());
-        for (HttpField candidate : fields) {
-          if (!isHopByHop(candidate)) {
-            kept.add(candidate);
-          }
-        }
-        return kept;
+      if (!isHopByHop(field)) {
+        kept.add(field);
       }
     }
-    return fields;
+    return kept;
   }
 
   private static boolean isHopByHop(HttpField field) {

@@ -13,8 +13,9 @@ import org.eclipse.jetty.util.thread.AutoLock;
  * <p>Jetty accepts a single pending write per stream; a second one fails with {@code
  * WritePendingException}. The pump never has more than one DATA write in flight, so the only frame
  * that can race it is a terminal one (trailers, or an error the gateway answers with). A terminal
- * frame issued during a write is held and written when that write completes. After a terminal frame
- * or a reset, further writes fail their callback at once.
+ * frame issued during a write (or while response headers are {@link #reserve reserved}) is held and
+ * written when that write completes. After a terminal frame or a reset, further writes fail their
+ * callback at once.
  */
 final class OutboundStream {
 
@@ -23,6 +24,7 @@ final class OutboundStream {
   private boolean writing;
   private boolean ended;
   private HeadersFrame heldTerminal;
+  private Callback heldCallback;
 
   OutboundStream(Stream stream) {
     this.stream = stream;
@@ -43,11 +45,12 @@ final class OutboundStream {
     }
   }
 
-  /** Writes non-terminal response headers; {@code callback} learns when they are flushed. */
+  /**
+   * Writes the response headers after {@link #reserve()} succeeded; {@code callback} learns when
+   * they are flushed. They are written even if the call ended meanwhile: a held terminal frame
+   * then follows them.
+   */
   void headers(HeadersFrame frame, Callback callback) {
-    if (!startWrite(frame.isEndStream(), callback)) {
-      return;
-    }
     stream.headers(frame, new WriteCompletion(callback));
   }
 
@@ -64,6 +67,11 @@ final class OutboundStream {
    * response). Returns false when the stream had already ended.
    */
   boolean end(HeadersFrame terminal) {
+    return end(terminal, Callback.NOOP);
+  }
+
+  /** As {@link #end(HeadersFrame)}; {@code written} learns when the terminal frame is flushed. */
+  boolean end(HeadersFrame terminal, Callback written) {
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         return false;
@@ -71,26 +79,56 @@ final class OutboundStream {
       ended = true;
       if (writing) {
         heldTerminal = terminal;
+        heldCallback = written;
         return true;
       }
       writing = true;
     }
-    stream.headers(terminal, new WriteCompletion(Callback.NOOP));
+    stream.headers(terminal, new WriteCompletion(written));
     return true;
   }
 
   /**
-   * Resets the stream with an HTTP/2 error code and drops a held terminal frame. A reset is
-   * stream-wide: it also stops the direction this side does not write, so it is sent even after
-   * this side ended, unless the stream is already closed.
+   * Gives up the stream: resets it with an HTTP/2 error code and drops a held terminal frame. A reset
+   * is stream-wide: it also stops the direction this side does not write, so it is sent even after
+   * this side ended. A stream already closed both ways is not reset (its peer would count an
+   * RST_STREAM for a stream it closed against the connection), but DATA it received and nobody read
+   * yet is read and released here: those bytes return to the connection's flow-control window only
+   * when released, and nothing else will read them now.
    */
   void reset(int errorCode) {
     try (AutoLock ignored = lock.lock()) {
       ended = true;
       heldTerminal = null;
+      heldCallback = null;
     }
-    if (!stream.isClosed()) {
+    if (stream.isClosed()) {
+      discardReceived();
+    } else {
+      // Jetty's reset releases the DATA queued on the stream itself.
       stream.reset(new ResetFrame(stream.getId(), errorCode), Callback.NOOP);
+    }
+  }
+
+  /** Reads and releases whatever DATA the stream received and nobody read. */
+  void discardReceived() {
+    for (Stream.Data data = stream.readData(); data != null; data = stream.readData()) {
+      data.release();
+    }
+  }
+
+  /**
+   * Holds the stream for a HEADERS frame the caller is about to write with {@link #headers}: a
+   * terminal frame issued in between waits for it, so it can never overtake the response headers.
+   * Returns false when the stream had already ended.
+   */
+  boolean reserve() {
+    try (AutoLock ignored = lock.lock()) {
+      if (ended || writing) {
+        return false;
+      }
+      writing = true;
+      return true;
     }
   }
 
@@ -106,35 +144,48 @@ final class OutboundStream {
     return false;
   }
 
-  private HeadersFrame finishWrite() {
+  /** The terminal frame held behind the write that just completed, with its callback, or null. */
+  private WriteCompletion finishWrite() {
     try (AutoLock ignored = lock.lock()) {
       HeadersFrame held = heldTerminal;
+      Callback callback = heldCallback;
       heldTerminal = null;
+      heldCallback = null;
       writing = held != null;
-      return held;
+      return held == null ? null : new WriteCompletion(held, callback);
     }
   }
 
   /** Completes one write: first lets a held terminal frame go, then tells the writer. */
   private final class WriteCompletion implements Callback {
+    private final HeadersFrame frame;
     private final Callback callback;
 
     WriteCompletion(Callback callback) {
+      this(null, callback);
+    }
+
+    /** For a held terminal frame: {@code frame} is what to write. */
+    WriteCompletion(HeadersFrame frame, Callback callback) {
+      this.frame = frame;
       this.callback = callback;
     }
 
     @Override
     public void succeeded() {
-      HeadersFrame held = finishWrite();
+      WriteCompletion held = finishWrite();
       if (held != null) {
-        stream.headers(held, new WriteCompletion(Callback.NOOP));
+        stream.headers(held.frame, held);
       }
       callback.succeeded();
     }
 
     @Override
     public void failed(Throwable failure) {
-      finishWrite();
+      WriteCompletion held = finishWrite();
+      if (held != null) {
+        held.callback.failed(failure);
+      }
       callback.failed(failure);
     }
 

@@ -13,6 +13,7 @@ import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.http2.hpack.HpackException;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.AutoLock;
@@ -21,14 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One forwarded call: the client's stream (downstream) and the backend's stream (upstream), the two
- * {@link FramePump}s between them, the call's deadline, and how it ends.
+ * One forwarded call: the client's stream and the backend's stream, the two {@link FramePump}s
+ * between them, the call's deadline, and how it ends.
  *
  * <p>A call ends exactly once, by whichever comes first: the backend's trailers, a status the
  * gateway answers with (no route, backend unreachable or reset, deadline, filter rejection), or a
- * reset from either side. Once ended, the other side is cancelled with RST_STREAM(CANCEL).
+ * reset from either side. How the other side is then let go depends on how far it got: a backend
+ * stream still open is cancelled with RST_STREAM(CANCEL); a client still sending after its response
+ * ended gets RST_STREAM(NO_ERROR) once the trailers are out (RFC 9113 section 8.1); a stream that
+ * finished both ways is left alone. Whatever stream is abandoned has the DATA queued on it released,
+ * so its bytes return to the connection's flow-control window.
  *
- * <p>This object is the downstream stream's listener; {@link Upstream} is the upstream's.
+ * <p>This object is the client stream's listener; {@link Upstream} is the backend stream's.
  */
 final class ProxyCall implements Stream.Listener {
 
@@ -36,8 +41,8 @@ final class ProxyCall implements Stream.Listener {
   private static final int MAX_OPEN_ATTEMPTS = 2;
 
   private final CallRuntime runtime;
-  private final Stream downstreamStream;
-  private final OutboundStream downstream;
+  private final Stream clientStream;
+  private final OutboundStream toClient;
   private final MetaData.Request request;
   private final String service;
   private final String method;
@@ -49,17 +54,17 @@ final class ProxyCall implements Stream.Listener {
   private boolean responseStarted;
   private boolean ended;
   private boolean cancelled;
-  private OutboundStream upstream;
+  private OutboundStream toBackend;
   private FramePump requestPump;
   private FramePump responsePump;
-  private UpstreamSession lease;
+  private UpstreamSession backendSlot;
   private Scheduler.Task deadline;
 
   ProxyCall(CallRuntime runtime, Stream stream, MetaData.Request request, String service, String method,
       boolean requestEnded) {
     this.runtime = runtime;
-    this.downstreamStream = stream;
-    this.downstream = new OutboundStream(stream);
+    this.clientStream = stream;
+    this.toClient = new OutboundStream(stream);
     this.request = request;
     this.service = service;
     this.method = method;
@@ -67,7 +72,7 @@ final class ProxyCall implements Stream.Listener {
   }
 
   /**
-   * Starts the call from Jetty's onNewStream. Nothing here reads downstream data yet: Jetty installs
+   * Starts the call from Jetty's onNewStream. Nothing here reads toClient data yet: Jetty installs
    * this listener only when onNewStream returns, and no DATA of this stream is parsed before that.
    */
   void start() {
@@ -79,13 +84,21 @@ final class ProxyCall implements Stream.Listener {
         deadline = task;
       }
     }
-    HttpFields forwarded = HopByHop.strip(fields);
-    CallFilters filters = runtime.filters();
-    if (filters == CallFilters.NONE) {
-      route(forwarded, 1);
+    int hops = GatewayHops.of(fields);
+    if (hops >= runtime.maxHops()) {
+      LOG.warn("Routing loop: a call to {} already passed {} gateways (server.max_hops = {}); answered FAILED_PRECONDITION",
+          service, hops, runtime.maxHops());
+      answer(GrpcStatus.of(GrpcStatusCode.FAILED_PRECONDITION, "routing loop: the call to " + service
+          + " already passed through " + hops + " gateways (server.max_hops = " + runtime.maxHops() + ")"));
       return;
     }
-    HttpFields.Mutable editable = HttpFields.build(forwarded);
+    HttpFields.Mutable editable = HopByHop.forwardable(fields);
+    GatewayHops.put(editable, hops + 1);
+    CallFilters filters = runtime.filters();
+    if (filters == CallFilters.NONE) {
+      route(editable, 1);
+      return;
+    }
     try {
       filters.onRequest(service, method, editable).whenComplete((verdict, failure) -> {
         if (failure != null) {
@@ -131,7 +144,7 @@ final class ProxyCall implements Stream.Listener {
         session.release();
         return;
       }
-      lease = session;
+      backendSlot = session;
     }
     HttpURI uri = HttpURI.build(request.getHttpURI()).scheme("http");
     MetaData.Request upstreamRequest = new MetaData.Request("POST", uri, HttpVersion.HTTP_2, fields, -1);
@@ -145,13 +158,13 @@ final class ProxyCall implements Stream.Listener {
         if (cancel) {
           stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
         } else if (!requestEnded) {
-          downstreamStream.demand();
+          clientStream.demand();
         }
       }
 
       @Override
       public void failed(Throwable failure) {
-        releaseLease();
+        releaseBackendSlot();
         // A session that received GOAWAY between reservation and use refuses new streams: one more
         // try lands on a fresh session.
         if (attempt < MAX_OPEN_ATTEMPTS) {
@@ -212,10 +225,7 @@ final class ProxyCall implements Stream.Listener {
   }
 
   private boolean upstreamFinished() {
-    OutboundStream up;
-    try (AutoLock ignored = lock.lock()) {
-      up = upstream;
-    }
+    OutboundStream up = toBackend();
     return up != null && up.stream().isRemotelyClosed() && (requestEnded || up.isEnded());
   }
 
@@ -228,24 +238,45 @@ final class ProxyCall implements Stream.Listener {
       return;
     }
     HeadersFrame frame = ending == Ending.MID_RESPONSE
-        ? GrpcFrames.trailers(downstream.id(), status)
-        : GrpcFrames.trailersOnly(downstream.id(), status);
-    downstream.end(filterTrailers(frame));
+        ? GrpcFrames.trailers(toClient.id(), status)
+        : GrpcFrames.trailersOnly(toClient.id(), status);
+    endClient(filterTrailers(frame));
     cancelUpstream();
-    drainRequest();
   }
 
+  /** The backend's trailers: forwarded, then whatever of the request is still coming is let go. */
   private void forwardResponseEnd(HeadersFrame upstreamFrame) {
     if (end() == Ending.ALREADY_ENDED) {
       return;
     }
-    downstream.end(filterTrailers(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true)));
-    drainRequest();
+    endClient(filterTrailers(new HeadersFrame(toClient.id(), upstreamFrame.getMetaData(), null, true)));
+    // The backend answered before the whole request reached it: it wants no more of it.
+    OutboundStream up = toBackend();
+    if (up != null && !up.isEnded()) {
+      up.reset(ErrorCode.CANCEL_STREAM_ERROR.code);
+    }
+  }
+
+  /**
+   * Sends the client its terminal frame. A client still sending then gets RST_STREAM(NO_ERROR), as
+   * RFC 9113 section 8.1 has servers do: it stops uploading, and its stream slot is free at once.
+   * Until then, request DATA that arrives is read and dropped.
+   */
+  private void endClient(HeadersFrame terminal) {
+    discardingRequest = true;
+    toClient.end(terminal, Callback.from(() -> {
+      if (!clientStream.isRemotelyClosed()) {
+        clientStream.reset(new ResetFrame(clientStream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP);
+      }
+    }, failure -> LOG.debug("Trailers to the client not written", failure)));
+    clientStream.demand();
   }
 
   private void forwardResponseHeaders(Stream upstreamStream, HeadersFrame frame) {
+    // Marked started and reserved in one step: a status the gateway answers with meanwhile (a
+    // deadline, say) becomes trailers that wait for these headers instead of overtaking them.
     try (AutoLock ignored = lock.lock()) {
-      if (ended) {
+      if (ended || !toClient.reserve()) {
         return;
       }
       responseStarted = true;
@@ -257,7 +288,7 @@ final class ProxyCall implements Stream.Listener {
       call.onResponseHeaders(fields);
       response = new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields);
     }
-    downstream.headers(new HeadersFrame(downstream.id(), response, null, false), new Callback() {
+    toClient.headers(new HeadersFrame(toClient.id(), response, null, false), new Callback() {
       @Override
       public void succeeded() {
         upstreamStream.demand();
@@ -282,31 +313,30 @@ final class ProxyCall implements Stream.Listener {
       return;
     }
     if (ending == Ending.BEFORE_RESPONSE) {
-      downstream.end(filterTrailers(GrpcFrames.trailersOnly(downstream.id(), status)));
+      endClient(filterTrailers(GrpcFrames.trailersOnly(toClient.id(), status)));
     } else if (resetCode >= 0) {
       // Mid-response, the client maps the same RST_STREAM code to the status the spec gives it.
-      downstream.reset(resetCode);
+      discardingRequest = true;
+      toClient.reset(resetCode);
     } else {
-      downstream.end(GrpcFrames.trailers(downstream.id(), status));
+      endClient(GrpcFrames.trailers(toClient.id(), status));
     }
-    drainRequest();
+    // The backend stream is gone, but response DATA it received may still wait to be read.
+    OutboundStream up = toBackend();
+    if (up != null) {
+      up.discardReceived();
+    }
   }
 
   /**
-   * The response has ended while the client may still be sending. Its remaining request DATA is read
-   * and dropped: Jetty closes a stream only once its END_STREAM has been read, and unread DATA would
-   * also hold the client's flow-control window.
+   * Reads and drops request DATA once the response has ended: unread DATA would hold the client's
+   * flow-control window, and Jetty closes a stream only once its END_STREAM has been read.
    */
-  private void drainRequest() {
-    discardingRequest = true;
-    downstreamStream.demand();
-  }
-
   private void discardRequest() {
     while (true) {
-      Stream.Data data = downstreamStream.readData();
+      Stream.Data data = clientStream.readData();
       if (data == null) {
-        downstreamStream.demand();
+        clientStream.demand();
         return;
       }
       boolean last = data.frame().isEndStream();
@@ -364,7 +394,7 @@ final class ProxyCall implements Stream.Listener {
     OutboundStream up;
     try (AutoLock ignored = lock.lock()) {
       cancelled = true;
-      up = upstream;
+      up = toBackend;
     }
     if (up != null) {
       up.reset(ErrorCode.CANCEL_STREAM_ERROR.code);
@@ -382,11 +412,11 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private void releaseLease() {
+  private void releaseBackendSlot() {
     UpstreamSession session;
     try (AutoLock ignored = lock.lock()) {
-      session = lease;
-      lease = null;
+      session = backendSlot;
+      backendSlot = null;
     }
     if (session != null) {
       session.release();
@@ -396,6 +426,12 @@ final class ProxyCall implements Stream.Listener {
   private boolean isEnded() {
     try (AutoLock ignored = lock.lock()) {
       return ended;
+    }
+  }
+
+  private OutboundStream toBackend() {
+    try (AutoLock ignored = lock.lock()) {
+      return toBackend;
     }
   }
 
@@ -422,10 +458,10 @@ final class ProxyCall implements Stream.Listener {
     @Override
     public void onNewStream(Stream stream) {
       OutboundStream out = new OutboundStream(stream);
-      FramePump requests = new FramePump(downstreamStream, out, new RequestEnds(out), false);
-      FramePump responses = new FramePump(stream, downstream, new ResponseEnds(), true);
+      FramePump requests = new FramePump(clientStream, out, new RequestEnds(out), false);
+      FramePump responses = new FramePump(stream, toClient, new ResponseEnds(), true);
       try (AutoLock ignored = lock.lock()) {
-        upstream = out;
+        toBackend = out;
         requestPump = requests;
         responsePump = responses;
       }
@@ -450,20 +486,36 @@ final class ProxyCall implements Stream.Listener {
 
     @Override
     public void onReset(Stream stream, ResetFrame frame, Callback callback) {
-      upstreamFailed(ResetStatus.of(frame.getError()), frame.getError());
+      FramePump responses = responsePump();
+      if (frame.getError() == ErrorCode.NO_ERROR.code && responses != null && responses.trailersReceived()) {
+        // A complete response, then RST_STREAM(NO_ERROR) while the request was still coming (RFC
+        // 9113 section 8.1, as grpc-go ends such calls): the backend wants no more of the request.
+        // Jetty keeps the response DATA already received, so the pump still forwards it and the
+        // trailers after it.
+        discardingRequest = true;
+        clientStream.demand();
+      } else {
+        upstreamFailed(ResetStatus.of(frame.getError()), frame.getError());
+      }
       callback.succeeded();
     }
 
     @Override
     public void onFailure(Stream stream, int error, String reason, Throwable failure, Callback callback) {
-      upstreamFailed(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
-          "connection to " + service + " backend lost: " + (reason != null ? reason : describe(failure))), -1);
+      String why = reason != null ? reason : describe(failure);
+      // Response headers HTTP/2 forbids (RFC 9113 section 8.2.1), such as a value ending in a space,
+      // fail only this stream: the backend is reachable, its answer is not forwardable.
+      GrpcStatus status = failure instanceof HpackException.StreamException
+          ? GrpcStatus.of(GrpcStatusCode.INTERNAL, "the backend of " + service + " sent response metadata "
+              + "that HTTP/2 does not allow to be forwarded: " + why)
+          : GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "connection to " + service + " backend lost: " + why);
+      upstreamFailed(status, -1);
       callback.succeeded();
     }
 
     @Override
     public void onClosed(Stream stream) {
-      releaseLease();
+      releaseBackendSlot();
       responsePump().onSourceClosed();
     }
   }

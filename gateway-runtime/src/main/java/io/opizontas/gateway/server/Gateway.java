@@ -111,7 +111,8 @@ public final class Gateway implements AutoCloseable {
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
     Server server = new Server(threads, scheduler, buffers);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), threads, scheduler, buffers);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, filters, scheduler);
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, filters, scheduler,
+        config.server().maxHops());
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);
     server.setHandler(new Http1Rejection());

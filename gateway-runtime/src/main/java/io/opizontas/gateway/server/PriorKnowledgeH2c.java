@@ -10,6 +10,8 @@ import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.internal.HTTP2ServerConnection;
+import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -32,14 +34,25 @@ import org.eclipse.jetty.server.HttpConfiguration;
  */
 final class PriorKnowledgeH2c extends RawHTTP2ServerConnectionFactory implements ConnectionFactory.Upgrading {
 
-  PriorKnowledgeH2c(HttpConfiguration configuration, ServerSessionListener listener) {
-    super(configuration, listener, "h2c");
+  private final HTTP2ServerSession.Listener calls;
+
+  /**
+   * @param calls takes the listener's streams. Of Jetty's internal type because only a listener of
+   *     that type hears of requests Jetty could not decode; any other leaves them unanswered.
+   */
+  PriorKnowledgeH2c(HttpConfiguration configuration, HTTP2ServerSession.Listener calls) {
+    super(configuration, calls, "h2c");
+    this.calls = calls;
   }
 
   @Override
   protected ServerSessionListener newSessionListener(Connector connector, EndPoint endPoint) {
-    ServerSessionListener calls = super.newSessionListener(connector, endPoint);
-    return new ServerSessionListener() {
+    return new HTTP2ServerSession.Listener() {
+      @Override
+      public void onStreamFailure(Stream stream, Throwable failure, Callback callback) {
+        calls.onStreamFailure(stream, failure, callback);
+      }
+
       @Override
       public Map<Integer, Integer> onPreface(Session session) {
         return newSettings();
