@@ -6,6 +6,7 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -21,6 +22,14 @@ public final class RawBackend implements AutoCloseable {
 
   /** Calls {@code onRequest} with each new stream and its request headers. */
   public RawBackend(BiConsumer<Stream, HeadersFrame> onRequest) throws Exception {
+    this(onRequest, false);
+  }
+
+  /**
+   * @param lenient tolerate frames for streams this backend already reset, as grpc-go does, instead
+   *     of answering a burst of them with GOAWAY ENHANCE_YOUR_CALM as Jetty does by default
+   */
+  public RawBackend(BiConsumer<Stream, HeadersFrame> onRequest, boolean lenient) throws Exception {
     ServerSessionListener listener = new ServerSessionListener() {
       @Override
       public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
@@ -28,7 +37,11 @@ public final class RawBackend implements AutoCloseable {
         return null;
       }
     };
-    connector = new ServerConnector(server, new RawHTTP2ServerConnectionFactory(new HttpConfiguration(), listener));
+    RawHTTP2ServerConnectionFactory h2c = new RawHTTP2ServerConnectionFactory(new HttpConfiguration(), listener);
+    if (lenient) {
+      h2c.setRateControlFactory(new WindowRateControl.Factory(100_000));
+    }
+    connector = new ServerConnector(server, h2c);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
