@@ -164,9 +164,9 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       if (service.length() > MAX_SERVICE_NAME || !SERVICE.matcher(service).matches()) {
         throw invalid("'" + service + "' is not a gRPC service name such as helloworld.Greeter");
       }
-      if (service.equals(SERVICE_NAME)) {
+      if (EndpointTable.GATEWAY_SERVICES.contains(service)) {
         throw Status.PERMISSION_DENIED
-            .withDescription(SERVICE_NAME + " is served by the gateway itself")
+            .withDescription(service + " is served by the gateway itself")
             .asRuntimeException();
       }
       if (!scope.permits(service)) {
