@@ -230,6 +230,12 @@ public final class ZooKeeperRegistry implements RegistryBackend, Registrar {
   }
 
   @Override
+  public Optional<Set<String>> services(String leaseId) {
+    Lease lease = leases.get(leaseId);
+    return lease == null ? Optional.empty() : Optional.of(lease.key.services());
+  }
+
+  @Override
   public Optional<Duration> keepAlive(String leaseId) {
     Lease lease = leases.get(leaseId);
     if (lease == null) {
