@@ -8,6 +8,7 @@ import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryLease;
 import io.opizontas.gateway.config.Durations;
+import io.opizontas.gateway.config.HostPort;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.registry.v1.DeregisterRequest;
 import io.opizontas.registry.v1.DeregisterResponse;
@@ -19,6 +20,7 @@ import io.opizontas.registry.v1.RegisterResponse;
 import io.opizontas.registry.v1.RegistryGrpc;
 import io.opizontas.registry.v1.WatchRequest;
 import io.opizontas.registry.v1.WatchResponse;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,9 +74,10 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       if (endpoint.metadata().size() > MAX_METADATA) {
         throw invalid("endpoint.metadata has more than " + MAX_METADATA + " entries");
       }
-      if (loopGuard.loopsBack(endpoint)) {
-        throw invalid(
-            "endpoint " + endpoint.address() + " is the gateway's own listener: calls would loop");
+      Optional<InetSocketAddress> self = loopGuard.listenerReachedBy(endpoint);
+      if (self.isPresent()) {
+        throw invalid("endpoint " + endpoint.address() + " is the gateway's own listener ("
+            + HostPort.format(self.get()) + "): calls to it would loop through the gateway");
       }
       RegistryLease lease = call("register", () -> registrar.register(services, endpoint, leaseTtl));
       LOG.info("registered {} at {} (lease {}, ttl {})", services, endpoint.address(),

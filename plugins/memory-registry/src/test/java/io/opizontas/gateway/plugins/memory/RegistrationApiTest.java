@@ -291,12 +291,16 @@ class RegistrationApiTest {
         Status.Code.INVALID_ARGUMENT,
         "host is empty");
     // The gateway's own listener (bound to every interface): each spelling of it would loop.
-    for (String self : List.of("127.0.0.1", "localhost", "0.0.0.0", "::1")) {
+    for (String self : List.of("127.0.0.1", "127.1", "2130706433", "localhost", "0.0.0.0", "::1", "[::1]")) {
       assertStatus(
           () -> admin.register(register(self, GATEWAY_LISTENER.getPort(), "svc.A")),
           Status.Code.INVALID_ARGUMENT,
-          "gateway's own listener");
+          "gateway's own listener (0.0.0.0:" + GATEWAY_LISTENER.getPort() + ")");
     }
+    assertStatus(
+        () -> admin.register(register("[::1]", GATEWAY_LISTENER.getPort(), "svc.A")),
+        Status.Code.INVALID_ARGUMENT,
+        "endpoint [::1]:" + GATEWAY_LISTENER.getPort() + " is");
     assertStatus(
         () -> admin.watch(WatchRequest.getDefaultInstance()).next(), Status.Code.INVALID_ARGUMENT, "services is empty");
     assertThat(table.lookup("svc.A")).isNull();
