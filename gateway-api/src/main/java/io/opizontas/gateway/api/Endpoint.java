@@ -62,8 +62,9 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
     return of(host, port);
   }
 
-  /** {@code host:port}, with IPv6 literals in brackets. */
+  /** {@code host:port}, with IPv6 literals in brackets (once, even if the host came bracketed). */
   public String address() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    boolean bare = host.indexOf(':') >= 0 && !host.startsWith("[");
+    return (bare ? "[" + host + "]" : host) + ":" + port;
   }
 }

@@ -22,6 +22,9 @@ import java.util.Set;
  * keep-alives arrive every few seconds per lease, so {@link #keepAlive} should be cheap and local
  * where the store allows.
  *
+ * <p><b>Time.</b> Measure a lease's lifetime on a monotonic clock ({@link System#nanoTime}), not the
+ * wall clock: a clock step must neither end leases early nor keep them past their TTL.
+ *
  * <p><b>Failures.</b> Input has been validated by the runtime (service names are gRPC service names,
  * the endpoint does not point at the gateway). An exception thrown here means the store cannot take
  * the call right now: the runtime answers the caller UNAVAILABLE with the exception's message and
@@ -44,6 +47,15 @@ public interface Registrar {
    * @throws Exception when the store cannot take the registration; nothing was registered
    */
   RegistryLease register(Set<String> services, Endpoint endpoint, Duration ttl) throws Exception;
+
+  /**
+   * The services a lease holds, for the runtime to check that the caller's token covers every one of
+   * them before it renews or ends the lease. A lease's services never change.
+   *
+   * @return the services registered under the lease, or empty when the lease is unknown
+   * @throws Exception when the store cannot answer right now
+   */
+  Optional<Set<String>> services(String leaseId) throws Exception;
 
   /**
    * Renews a lease for another full TTL.

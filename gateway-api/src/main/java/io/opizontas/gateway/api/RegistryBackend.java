@@ -35,8 +35,9 @@ public interface RegistryBackend extends ExtensionPoint {
   }
 
   /**
-   * Stops reporting and releases connections and threads. Called once; must not throw. Leases the
-   * backend holds end with it (a memory registry forgets them; ZooKeeper deletes their nodes).
+   * Stops reporting and releases connections and threads. Called once; must not throw. Leases held
+   * only by this gateway end with it (a memory registry forgets them); leases in a shared store
+   * (ZooKeeper) stay for the other gateways until their TTL.
    */
   void close();
 }

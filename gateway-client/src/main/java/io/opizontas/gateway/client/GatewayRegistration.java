@@ -3,6 +3,7 @@ package io.opizontas.gateway.client;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -27,13 +28,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Registers a service instance with an Opizontas gateway and keeps it registered.
  *
  * <pre>{@code
  * GatewayRegistration registration = GatewayRegistration.builder()
- *     .gateway("gateway.internal:50051")
+ *     .gateway("gateway-a.internal:50051")
+ *     .gateway("gateway-b.internal:50051") // optional: more gateways sharing one registry
  *     .token(System.getenv("OPIZONTAS_TOKEN"))
  *     .service("helloworld.Greeter")
  *     .address("10.0.0.7", server.getPort())
@@ -49,6 +52,10 @@ import java.util.concurrent.TimeUnit;
  * session) or the stream breaks. Registration is idempotent on the gateway, so registering again
  * while the old lease lives simply renews it.
  *
+ * <p>Given several gateways (sharing a registry, such as ZooKeeper), it talks to one at a time and
+ * fails over: when the keep-alive stream breaks it renews the same lease through the next gateway,
+ * and a registration that finds a gateway unreachable tries the next one.
+ *
  * <p>Uses grpc-java's default transport from the class path (netty or okhttp, which a grpc-java
  * service already has), unless a channel is given.
  */
@@ -59,15 +66,19 @@ public final class GatewayRegistration implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
-  private final ManagedChannel channel;
-  private final boolean ownsChannel;
-  private final RegistryGrpc.RegistryBlockingStub blocking;
-  private final RegistryGrpc.RegistryStub async;
+  private final List<Target> targets;
+  private final boolean ownsChannels;
   private final RegisterRequest request;
   private final Duration heartbeatInterval;
   private final ScheduledExecutorService thread;
 
+  /** One gateway: its channel and the stubs that send the token. */
+  private record Target(
+      ManagedChannel channel, RegistryGrpc.RegistryBlockingStub blocking, RegistryGrpc.RegistryStub async) {}
+
   // Touched only on `thread` (and by start() before the thread runs anything).
+  private int current; // index into targets of the gateway in use
+  private int streamFailures; // keep-alive streams broken in a row without an answer
   private String leaseId;
   private Duration ttl;
   private int generation;
@@ -78,18 +89,22 @@ public final class GatewayRegistration implements AutoCloseable {
   private volatile String currentLease;
 
   private GatewayRegistration(Builder builder) {
-    this.ownsChannel = builder.channel == null;
-    this.channel =
+    this.ownsChannels = builder.channel == null;
+    List<ManagedChannel> channels =
         builder.channel != null
-            ? builder.channel
-            : ManagedChannelBuilder.forTarget(builder.gateway).usePlaintext().build();
+            ? List.of(builder.channel)
+            : builder.gateways.stream()
+                .map(gateway -> (ManagedChannel) ManagedChannelBuilder.forTarget(gateway).usePlaintext().build())
+                .toList();
     Metadata headers = new Metadata();
     if (builder.token != null) {
       headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + builder.token);
     }
-    this.blocking =
-        RegistryGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    this.async = RegistryGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    this.targets = channels.stream()
+        .map(channel -> new Target(channel,
+            RegistryGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)),
+            RegistryGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))))
+        .toList();
     this.request =
         RegisterRequest.newBuilder()
             .addAllServices(builder.services)
@@ -133,9 +148,13 @@ public final class GatewayRegistration implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "deregistration did not finish: " + e);
     } finally {
       thread.shutdownNow();
-      if (ownsChannel) {
-        channel.shutdownNow();
-      }
+      shutDownChannels();
+    }
+  }
+
+  private void shutDownChannels() {
+    if (ownsChannels) {
+      targets.forEach(target -> target.channel().shutdownNow());
     }
   }
 
@@ -143,9 +162,10 @@ public final class GatewayRegistration implements AutoCloseable {
     endStream();
     if (leaseId != null) {
       try {
-        blocking
+        String lease = leaseId;
+        onAnyGateway(target -> target.blocking()
             .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-            .deregister(DeregisterRequest.newBuilder().setLeaseId(leaseId).build());
+            .deregister(DeregisterRequest.newBuilder().setLeaseId(lease).build()));
       } catch (StatusRuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "deregistering lease failed (it will lapse on its own): " + e.getStatus());
       }
@@ -162,7 +182,31 @@ public final class GatewayRegistration implements AutoCloseable {
   }
 
   private RegisterResponse register() {
-    return blocking.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).register(request);
+    return onAnyGateway(target ->
+        target.blocking().withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).register(request));
+  }
+
+  /**
+   * Runs {@code call} on the gateway in use or, while gateways are unreachable, on the next ones;
+   * the first that answers becomes the one in use. A refusal (bad token, bad address) is final.
+   */
+  private <T> T onAnyGateway(Function<Target, T> call) {
+    StatusRuntimeException last = null;
+    for (int i = 0; i < targets.size(); i++) {
+      int index = (current + i) % targets.size();
+      try {
+        T answer = call.apply(targets.get(index));
+        current = index;
+        return answer;
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
   }
 
   private void registered(RegisterResponse response) {
@@ -175,7 +219,7 @@ public final class GatewayRegistration implements AutoCloseable {
 
   private void openStream() {
     int mine = ++generation;
-    async.keepAlive(
+    targets.get(current).async().keepAlive(
         new ClientResponseObserver<KeepAliveRequest, KeepAliveResponse>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<KeepAliveRequest> requests) {
@@ -184,6 +228,7 @@ public final class GatewayRegistration implements AutoCloseable {
 
           @Override
           public void onNext(KeepAliveResponse response) {
+            onThread(mine, () -> streamFailures = 0);
             for (LeaseStatus status : response.getLeasesList()) {
               if (!status.getFound()) {
                 onThread(mine, () -> lost("the gateway does not know the lease"));
@@ -193,12 +238,12 @@ public final class GatewayRegistration implements AutoCloseable {
 
           @Override
           public void onError(Throwable t) {
-            onThread(mine, () -> lost("the keep-alive stream broke: " + t));
+            onThread(mine, () -> broken("the keep-alive stream broke: " + t));
           }
 
           @Override
           public void onCompleted() {
-            onThread(mine, () -> lost("the gateway ended the keep-alive stream"));
+            onThread(mine, () -> broken("the gateway ended the keep-alive stream"));
           }
         });
     Duration every = heartbeatInterval != null ? heartbeatInterval : ttl.dividedBy(3);
@@ -229,6 +274,24 @@ public final class GatewayRegistration implements AutoCloseable {
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closing
+    }
+  }
+
+  /**
+   * The keep-alive stream ended: renew the same lease through the next gateway, which knows it when
+   * the gateways share a registry (when it does not, its answer makes us register again). Once every
+   * gateway has failed in a row, register again with backoff.
+   */
+  private void broken(String why) {
+    endStream();
+    current = (current + 1) % targets.size();
+    if (++streamFailures < targets.size()) {
+      LOG.log(System.Logger.Level.INFO,
+          "renewing " + request.getServicesList() + " through gateway #" + current + ": " + why);
+      openStream();
+    } else {
+      streamFailures = 0;
+      lost(why);
     }
   }
 
@@ -272,7 +335,7 @@ public final class GatewayRegistration implements AutoCloseable {
 
   /** What to register, and where. */
   public static final class Builder {
-    private String gateway;
+    private final List<String> gateways = new ArrayList<>();
     private ManagedChannel channel;
     private String token;
     private final List<String> services = new ArrayList<>();
@@ -285,9 +348,12 @@ public final class GatewayRegistration implements AutoCloseable {
 
     private Builder() {}
 
-    /** The gateway's address, {@code host:port} or any grpc-java target; plaintext. */
+    /**
+     * A gateway's address, {@code host:port} or any grpc-java target; plaintext. Call once per
+     * gateway: with several (sharing one registry), the registration fails over between them.
+     */
     public Builder gateway(String target) {
-      this.gateway = Objects.requireNonNull(target, "target");
+      gateways.add(Objects.requireNonNull(target, "target"));
       return this;
     }
 
@@ -347,7 +413,7 @@ public final class GatewayRegistration implements AutoCloseable {
      *     (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT) or cannot be reached (UNAVAILABLE)
      */
     public GatewayRegistration start() {
-      if (gateway == null && channel == null) {
+      if (gateways.isEmpty() && channel == null) {
         throw new IllegalStateException("name the gateway (gateway(\"host:port\")) or give a channel");
       }
       if (services.isEmpty()) {
@@ -362,9 +428,7 @@ public final class GatewayRegistration implements AutoCloseable {
       } catch (RuntimeException e) {
         registration.closed = true;
         registration.thread.shutdownNow();
-        if (registration.ownsChannel) {
-          registration.channel.shutdownNow();
-        }
+        registration.shutDownChannels();
         throw e;
       }
       return registration;

@@ -46,6 +46,28 @@ public final class Durations {
     }
   }
 
+  /**
+   * {@code duration} as the configuration would write it, in the largest unit that spells it
+   * exactly: {@code 30s} rather than {@code PT30S}, {@code 1500ms}, {@code 5m}. Sub-millisecond
+   * parts, which the configuration cannot express, are dropped.
+   */
+  public static String format(Duration duration) {
+    long millis = duration.toMillis();
+    if (millis == 0) {
+      return "0";
+    }
+    if (millis % 3_600_000 == 0) {
+      return millis / 3_600_000 + "h";
+    }
+    if (millis % 60_000 == 0) {
+      return millis / 60_000 + "m";
+    }
+    if (millis % 1_000 == 0) {
+      return millis / 1_000 + "s";
+    }
+    return millis + "ms";
+  }
+
   private static IllegalArgumentException tooLong(String text) {
     return new IllegalArgumentException("'" + text + "' is too long a duration");
   }

@@ -43,4 +43,10 @@ public final class HostPort {
     }
     return address;
   }
+
+  /** {@code address} as the configuration writes it: {@code 127.0.0.1:50051}, {@code [::1]:50051}. */
+  public static String format(InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
 }

@@ -20,14 +20,29 @@ import org.slf4j.LoggerFactory;
  * <p>A service stays in the table once any backend has reported it: when its last endpoint goes,
  * {@link #lookup} returns an empty snapshot rather than null, so routing can tell "known, but
  * nothing serves it now" (UNAVAILABLE, retryable) from "never heard of" (UNIMPLEMENTED).
+ *
+ * <p>The gateway's own services are reserved: only {@link #gatewaySink()} reports them. A registry
+ * entry naming one would otherwise take a share of the gateway's own calls (registration calls,
+ * with their bearer tokens), so such an entry is refused with a warning and never routed.
  */
 public final class EndpointTable {
+
+  /**
+   * Services the gateway serves itself, which no registry may supply. {@code grpc.health.v1.Health}
+   * joins them when the gateway serves it; until then backends' health services are routed.
+   */
+  public static final Set<String> GATEWAY_SERVICES = Set.of("opizontas.registry.v1.Registry");
+
+  /** The source of {@link #gatewaySink()}; registry sources are {@code <plugin>#<index>}, never this. */
+  private static final String GATEWAY_SOURCE = "registration-api";
 
   private static final Logger LOG = LoggerFactory.getLogger(EndpointTable.class);
 
   private final Map<String, ServiceEndpoints> services = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Set<Endpoint>>> bySource = new ConcurrentHashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  /** "source service" pairs already warned about, so a registry re-reporting does not flood the log. */
+  private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
   /** Told about every change of a service's endpoint set. */
   @FunctionalInterface
@@ -49,9 +64,30 @@ public final class EndpointTable {
     return services.get(service);
   }
 
-  /** A sink that reports as {@code source}; reports of different sources are merged. */
+  /**
+   * A sink that reports as {@code source}; reports of different sources are merged. Reports of a
+   * {@linkplain #GATEWAY_SERVICES gateway service} are refused (logged once per source and service).
+   */
   public EndpointSink sink(String source) {
-    return (service, endpoints) -> update(source, service, endpoints);
+    return (service, endpoints) -> {
+      if (GATEWAY_SERVICES.contains(service)) {
+        refuse(source, service, endpoints);
+      } else {
+        update(source, service, endpoints);
+      }
+    };
+  }
+
+  /** The one sink that reports the gateway's own services: the gateway's internal endpoints for them. */
+  public EndpointSink gatewaySink() {
+    return (service, endpoints) -> update(GATEWAY_SOURCE, service, endpoints);
+  }
+
+  private void refuse(String source, String service, Set<Endpoint> endpoints) {
+    if (!endpoints.isEmpty() && refused.add(source + " " + service)) {
+      LOG.warn("registry {} reports {} at {}: refused, that service is the gateway's own and no registry"
+          + " may route it elsewhere; remove the entry", source, service, endpoints);
+    }
   }
 
   /** A listener's registration; closing it stops the calls. */

@@ -7,18 +7,19 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /**
  * Refuses endpoints that are the gateway itself: a service registered at the gateway's own listener
  * would send every call back into the gateway, in a loop, until the connection limits give out.
  *
- * <p>Only literals are checked (IP addresses and {@code localhost}): resolving names would block a
- * registration on DNS, and a name that resolves to the gateway is an operator's deliberate choice.
+ * <p>The registered host is resolved as the gateway's backend connections would resolve it, so
+ * every spelling of an address is caught: {@code 127.1}, {@code 2130706433}, {@code [::1]}, {@code
+ * localhost}, a name of this host. A listener bound to a wildcard address is reached through any
+ * address of any local interface. Resolving may block on DNS: that is acceptable here, since the
+ * registration API runs on its own worker threads, never on the data path's.
  */
 final class LoopGuard {
-
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   private final List<InetSocketAddress> listeners;
 
@@ -27,27 +28,39 @@ final class LoopGuard {
     this.listeners = List.copyOf(listeners);
   }
 
-  /** Whether calls routed to {@code endpoint} would reach one of the gateway's listeners. */
-  boolean loopsBack(Endpoint endpoint) {
-    for (InetSocketAddress listener : listeners) {
-      if (listener.getPort() == endpoint.port() && sameHost(listener, endpoint.host())) {
-        return true;
+  /**
+   * The gateway listener that calls routed to {@code endpoint} would reach, if any. A host that
+   * does not resolve reaches none now; it is accepted, as a backend whose name is not yet published.
+   */
+  Optional<InetSocketAddress> listenerReachedBy(Endpoint endpoint) {
+    List<InetSocketAddress> samePort =
+        listeners.stream().filter(l -> l.getPort() == endpoint.port()).toList();
+    if (samePort.isEmpty()) {
+      return Optional.empty();
+    }
+    InetAddress[] targets;
+    try {
+      targets = InetAddress.getAllByName(endpoint.host());
+    } catch (UnknownHostException e) {
+      return Optional.empty();
+    }
+    for (InetSocketAddress listener : samePort) {
+      for (InetAddress target : targets) {
+        if (reaches(target, listener.getAddress())) {
+          return Optional.of(listener);
+        }
       }
     }
-    return false;
+    return Optional.empty();
   }
 
-  private static boolean sameHost(InetSocketAddress listener, String host) {
-    if (host.equalsIgnoreCase(listener.getHostString())) {
-      return true;
-    }
-    InetAddress target = literal(host);
-    if (target == null) {
-      return false;
-    }
-    InetAddress bound = listener.getAddress();
+  /** Whether connecting to {@code target} reaches a socket bound to {@code bound}. */
+  private static boolean reaches(InetAddress target, InetAddress bound) {
     if (bound == null) {
-      return false;
+      return false; // a listener whose name did not resolve binds nothing
+    }
+    if (target.isAnyLocalAddress()) {
+      return true; // connecting to 0.0.0.0 or :: reaches this host
     }
     if (bound.isAnyLocalAddress()) {
       return isLocal(target);
@@ -55,23 +68,8 @@ final class LoopGuard {
     return bound.equals(target) || (bound.isLoopbackAddress() && target.isLoopbackAddress());
   }
 
-  /** The address {@code host} spells without a DNS lookup, or null when it is a name. */
-  private static InetAddress literal(String host) {
-    try {
-      if (host.equalsIgnoreCase("localhost")) {
-        return InetAddress.getLoopbackAddress();
-      }
-      if (IPV4.matcher(host).matches() || host.indexOf(':') >= 0) {
-        return InetAddress.getByName(host); // a literal: parsed, never resolved
-      }
-    } catch (UnknownHostException e) {
-      return null;
-    }
-    return null;
-  }
-
   private static boolean isLocal(InetAddress address) {
-    if (address.isAnyLocalAddress() || address.isLoopbackAddress()) {
+    if (address.isLoopbackAddress()) {
       return true;
     }
     try {

@@ -5,6 +5,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Registrar;
+import io.opizontas.gateway.config.Durations;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.discovery.EndpointTable;
@@ -110,7 +111,7 @@ public final class RegistrationServer implements AutoCloseable {
             .build()
             .start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
-    LOG.debug("registration API listening on {} (lease ttl {})", bound, config.leaseTtl());
+    LOG.debug("registration API listening on {} (lease ttl {})", bound, Durations.format(config.leaseTtl()));
     return Endpoint.of(bound.getAddress().getHostAddress(), bound.getPort());
   }
 

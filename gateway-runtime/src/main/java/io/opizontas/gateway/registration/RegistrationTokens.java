@@ -4,31 +4,37 @@ import io.opizontas.gateway.config.RegistrationToken;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
  * Turns the {@code authorization} metadata of a registration call into the caller's scope. Tokens
  * are known only by their SHA-256, so the configuration holds no secret.
+ *
+ * <p>The presented token's hash is compared with every configured hash in constant time ({@link
+ * MessageDigest#isEqual}), without stopping at a match, as the token-auth filter does: the time
+ * taken says nothing about which hash matched, or how much of one.
  */
 final class RegistrationTokens {
 
   private static final String BEARER = "Bearer ";
 
-  private final Map<String, ServiceScope> bySha256;
+  private record Known(byte[] sha256, ServiceScope scope) {}
+
+  private final List<Known> known;
 
   RegistrationTokens(List<RegistrationToken> tokens) {
-    this.bySha256 =
-        tokens.stream()
-            .collect(
-                Collectors.toUnmodifiableMap(
-                    RegistrationToken::sha256,
-                    t -> new ServiceScope(t.services()),
-                    (a, b) -> {
-                      throw new IllegalArgumentException("two registration tokens have the same sha256");
-                    }));
+    Set<String> seen = new HashSet<>();
+    for (RegistrationToken token : tokens) {
+      if (!seen.add(token.sha256())) {
+        throw new IllegalArgumentException("two registration tokens have the same sha256");
+      }
+    }
+    this.known = tokens.stream()
+        .map(t -> new Known(HexFormat.of().parseHex(t.sha256()), new ServiceScope(t.services())))
+        .toList();
   }
 
   /**
@@ -43,17 +49,27 @@ final class RegistrationTokens {
     if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw new Rejected("authorization metadata is not a Bearer token");
     }
-    ServiceScope scope = bySha256.get(sha256(authorization.substring(BEARER.length()).trim()));
-    if (scope == null) {
+    byte[] hash = digest(authorization.substring(BEARER.length()).trim());
+    ServiceScope match = null;
+    for (Known token : known) {
+      // Every hash is compared, even after a match: the time taken must not depend on the position.
+      if (MessageDigest.isEqual(token.sha256(), hash) && match == null) {
+        match = token.scope();
+      }
+    }
+    if (match == null) {
       throw new Rejected("unknown registration token");
     }
-    return scope;
+    return match;
   }
 
   static String sha256(String token) {
+    return HexFormat.of().formatHex(digest(token));
+  }
+
+  private static byte[] digest(String token) {
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(digest.digest(token.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }

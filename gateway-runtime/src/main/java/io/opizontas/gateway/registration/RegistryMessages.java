@@ -26,8 +26,14 @@ final class RegistryMessages {
       throw new IllegalArgumentException(
           "endpoint.weight " + Integer.toUnsignedString(message.getWeight()) + " is too large");
     }
+    // "[::1]" is how addresses write an IPv6 literal; the endpoint keeps the bare literal, as every
+    // other source reports it, so its address prints once bracketed.
+    String host = message.getHost();
+    if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
     return new Endpoint(
-        message.getHost(),
+        host,
         message.getPort(),
         Math.max(1, message.getWeight()),
         message.getZone(),

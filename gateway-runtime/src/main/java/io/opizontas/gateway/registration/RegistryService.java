@@ -7,6 +7,8 @@ import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryLease;
+import io.opizontas.gateway.config.Durations;
+import io.opizontas.gateway.config.HostPort;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.registry.v1.DeregisterRequest;
 import io.opizontas.registry.v1.DeregisterResponse;
@@ -18,6 +20,7 @@ import io.opizontas.registry.v1.RegisterResponse;
 import io.opizontas.registry.v1.RegistryGrpc;
 import io.opizontas.registry.v1.WatchRequest;
 import io.opizontas.registry.v1.WatchResponse;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,13 +74,14 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       if (endpoint.metadata().size() > MAX_METADATA) {
         throw invalid("endpoint.metadata has more than " + MAX_METADATA + " entries");
       }
-      if (loopGuard.loopsBack(endpoint)) {
-        throw invalid(
-            "endpoint " + endpoint.address() + " is the gateway's own listener: calls would loop");
+      Optional<InetSocketAddress> self = loopGuard.listenerReachedBy(endpoint);
+      if (self.isPresent()) {
+        throw invalid("endpoint " + endpoint.address() + " is the gateway's own listener ("
+            + HostPort.format(self.get()) + "): calls to it would loop through the gateway");
       }
       RegistryLease lease = call("register", () -> registrar.register(services, endpoint, leaseTtl));
-      LOG.info("registered {} at {} (lease {}…, ttl {})", services, endpoint.address(),
-          lease.id().substring(0, Math.min(6, lease.id().length())), lease.ttl());
+      LOG.info("registered {} at {} (lease {}, ttl {})", services, endpoint.address(),
+          shortId(lease.id()), Durations.format(lease.ttl()));
       response.onNext(
           RegisterResponse.newBuilder()
               .setLeaseId(lease.id())
@@ -97,6 +101,11 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
         try {
           if (request.getLeaseIdsCount() > MAX_LEASES_PER_KEEPALIVE) {
             throw invalid("more than " + MAX_LEASES_PER_KEEPALIVE + " lease ids in one keep-alive");
+          }
+          ServiceScope scope = TokenInterceptor.SCOPE.get();
+          // Every lease is checked before any is renewed, so a refused keep-alive renews nothing.
+          for (String leaseId : request.getLeaseIdsList()) {
+            authorizeLease(scope, leaseId);
           }
           KeepAliveResponse.Builder answer = KeepAliveResponse.newBuilder();
           for (String leaseId : request.getLeaseIdsList()) {
@@ -131,7 +140,12 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       if (request.getLeaseId().isEmpty()) {
         throw invalid("lease_id is empty");
       }
-      boolean found = call("deregister", () -> registrar.deregister(request.getLeaseId()));
+      String leaseId = request.getLeaseId();
+      Optional<Set<String>> services = authorizeLease(TokenInterceptor.SCOPE.get(), leaseId);
+      boolean found = services.isPresent() && call("deregister", () -> registrar.deregister(leaseId));
+      if (found) {
+        LOG.info("deregistered {} (lease {})", services.get(), shortId(leaseId));
+      }
       response.onNext(DeregisterResponse.newBuilder().setFound(found).build());
       response.onCompleted();
     } catch (StatusRuntimeException e) {
@@ -164,9 +178,9 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       if (service.length() > MAX_SERVICE_NAME || !SERVICE.matcher(service).matches()) {
         throw invalid("'" + service + "' is not a gRPC service name such as helloworld.Greeter");
       }
-      if (service.equals(SERVICE_NAME)) {
+      if (EndpointTable.GATEWAY_SERVICES.contains(service)) {
         throw Status.PERMISSION_DENIED
-            .withDescription(SERVICE_NAME + " is served by the gateway itself")
+            .withDescription(service + " is served by the gateway itself")
             .asRuntimeException();
       }
       if (!scope.permits(service)) {
@@ -177,6 +191,32 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       services.add(service);
     }
     return List.copyOf(services);
+  }
+
+  /**
+   * The services of lease {@code leaseId}, once the caller's scope is found to cover every one of
+   * them; empty when the lease is unknown.
+   *
+   * @throws StatusRuntimeException PERMISSION_DENIED when the lease holds a service outside the scope
+   */
+  private Optional<Set<String>> authorizeLease(ServiceScope scope, String leaseId) {
+    Optional<Set<String>> services = call("services", () -> registrar.services(leaseId));
+    services.ifPresent(held -> {
+      for (String service : held) {
+        if (!scope.permits(service)) {
+          throw Status.PERMISSION_DENIED
+              .withDescription("lease " + shortId(leaseId) + " holds service '" + service
+                  + "', which the token may not use (scope " + scope + ")")
+              .asRuntimeException();
+        }
+      }
+    });
+    return services;
+  }
+
+  /** Enough of a lease id to follow it through the log without handing out the credential it is. */
+  static String shortId(String leaseId) {
+    return leaseId.substring(0, Math.min(6, leaseId.length())) + "…";
   }
 
   /** Runs a registrar call; whatever it throws fails this call only, as UNAVAILABLE. */

@@ -133,7 +133,7 @@ public final class Gateway implements AutoCloseable {
       started.push(registration);
       started.push(stopListener);
       // Routed like any service, so registration calls go through the chain and the data path too.
-      endpoints.sink("registration-api").update(RegistrationServer.SERVICE, Set.of(registration.start()));
+      endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
     }
     LOG.info("Opizontas gateway listening on {} (h2c)", gateway.address());
     return gateway;

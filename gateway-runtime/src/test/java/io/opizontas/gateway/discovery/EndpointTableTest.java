@@ -78,4 +78,21 @@ class EndpointTableTest {
     table.sink("a").update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
     assertThat(table.lookup("svc.A").size()).isEqualTo(1);
   }
+
+  @Test
+  void noRegistryMaySupplyTheGatewaysOwnServicesOnlyTheGatewayDoes() {
+    String registry = "opizontas.registry.v1.Registry";
+    assertThat(EndpointTable.GATEWAY_SERVICES).contains(registry);
+    List<String> heard = new ArrayList<>();
+    table.subscribe(e -> heard.add(e.service()));
+
+    table.sink("static#0").update(registry, Set.of(Endpoint.of("10.6.6.6", 50051)));
+    table.sink("zookeeper#1").update(registry, Set.of(Endpoint.of("10.6.6.7", 50051)));
+    assertThat(table.lookup(registry)).isNull();
+    assertThat(heard).isEmpty();
+
+    table.gatewaySink().update(registry, Set.of(Endpoint.of("127.0.0.1", 40000)));
+    table.sink("static#0").update(registry, Set.of(Endpoint.of("10.6.6.6", 50051)));
+    assertThat(table.lookup(registry).asList()).containsExactly(Endpoint.of("127.0.0.1", 40000));
+  }
 }

@@ -9,7 +9,6 @@ import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.api.RegistryLease;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.pf4j.Extension;
+import org.slf4j.Logger;
 
 /**
  * The embedded registry ({@code plugin = "memory"}): registrations made through the gateway live in
@@ -34,7 +34,8 @@ import org.pf4j.Extension;
  *
  * <p>Each lease has one timer. A keep-alive only moves the lease's deadline; the timer, when it
  * fires early, re-arms itself for the time left. So renewals cost no scheduling at all, and 10,000
- * leases cost 10,000 pending timers, not a sweep.
+ * leases cost 10,000 pending timers, not a sweep. Deadlines are on {@link System#nanoTime}, so a
+ * step of the wall clock neither ends a lease early nor keeps it past its TTL.
  *
  * <p>Settings: {@code max_leases} (default 100000) bounds memory against a runaway client.
  */
@@ -47,7 +48,7 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
   private final Map<String, Lease> leases = new HashMap<>();
   private final Map<LeaseKey, Lease> byKey = new HashMap<>();
   private final Map<String, Set<Lease>> byService = new HashMap<>();
-  private Clock clock;
+  private Logger log;
   private ScheduledExecutorService scheduler;
   private EndpointSink sink;
   private long maxLeases;
@@ -63,7 +64,7 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
     final Duration ttl;
     Endpoint endpoint;
     long order; // newer registrations of an address win when two leases name it for one service
-    long deadline;
+    long deadline; // System.nanoTime()
     ScheduledFuture<?> timer;
 
     Lease(String id, LeaseKey key, Duration ttl) {
@@ -80,7 +81,7 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
       throw new PluginConfigException("max_leases", "must be at least 1, was " + max);
     }
     this.maxLeases = max;
-    this.clock = context.clock();
+    this.log = context.logger();
     this.scheduler = context.scheduler();
     this.sink = sink;
     context.metrics().gauge("memory_registry_leases", "Live leases", this::leaseCount);
@@ -109,11 +110,11 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
         }
         lease.endpoint = endpoint;
         lease.order = ++order;
-        lease.deadline = clock.millis() + ttl.toMillis();
-        arm(lease, ttl.toMillis());
+        lease.deadline = System.nanoTime() + ttl.toNanos();
+        arm(lease, ttl.toNanos());
         report(key.services());
       } else {
-        lease.deadline = clock.millis() + lease.ttl.toMillis();
+        lease.deadline = System.nanoTime() + lease.ttl.toNanos();
         if (!lease.endpoint.equals(endpoint)) {
           lease.endpoint = endpoint;
           lease.order = ++order;
@@ -125,13 +126,21 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
   }
 
   @Override
+  public Optional<Set<String>> services(String leaseId) {
+    synchronized (lock) {
+      Lease lease = leases.get(leaseId);
+      return lease == null ? Optional.empty() : Optional.of(lease.key.services());
+    }
+  }
+
+  @Override
   public Optional<Duration> keepAlive(String leaseId) {
     synchronized (lock) {
       Lease lease = leases.get(leaseId);
       if (lease == null) {
         return Optional.empty();
       }
-      lease.deadline = clock.millis() + lease.ttl.toMillis();
+      lease.deadline = System.nanoTime() + lease.ttl.toNanos();
       return Optional.of(lease.ttl);
     }
   }
@@ -164,8 +173,8 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
     }
   }
 
-  private void arm(Lease lease, long delayMillis) {
-    lease.timer = scheduler.schedule(() -> expire(lease), delayMillis, TimeUnit.MILLISECONDS);
+  private void arm(Lease lease, long delayNanos) {
+    lease.timer = scheduler.schedule(() -> expire(lease), delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void expire(Lease lease) {
@@ -173,11 +182,13 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
       if (leases.get(lease.id) != lease) {
         return;
       }
-      long left = lease.deadline - clock.millis();
+      long left = lease.deadline - System.nanoTime();
       if (left > 0) {
         arm(lease, left);
       } else {
         remove(lease);
+        log.info("lease of {} at {} expired: no keep-alive within its TTL", lease.key.services(),
+            lease.key.address());
       }
     }
   }

@@ -6,17 +6,25 @@ import static org.awaitility.Awaitility.await;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.PluginContext;
+import io.opizontas.gateway.api.PluginMetrics;
 import io.opizontas.gateway.api.RegistryLease;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
 import io.opizontas.gateway.discovery.TestPluginContext;
 import io.opizontas.gateway.plugin.TablePluginConfig;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
 
 class MemoryRegistryTest {
 
@@ -66,6 +74,39 @@ class MemoryRegistryTest {
     await().atMost(Duration.ofSeconds(3)).until(() -> endpoints("svc.A").isEmpty());
     assertThat(registry.keepAlive(lease.id())).isEmpty();
     assertThat(context.gauge("memory_registry_leases")).isZero();
+  }
+
+  @Test
+  void aWallClockStepBackDoesNotKeepALeasePastItsTtl() {
+    // The wall clock steps an hour back right after the registration (an NTP correction, a VM
+    // resumed): the lease must still lapse after its TTL, not an hour later.
+    Clock steppedBack = Clock.offset(Clock.systemUTC(), Duration.ofHours(-1));
+    AtomicReference<Clock> wall = new AtomicReference<>(Clock.systemUTC());
+    PluginContext stepping = new PluginContext() {
+      @Override public String pluginId() { return context.pluginId(); }
+      @Override public Clock clock() { return new DelegatingClock(wall); }
+      @Override public Logger logger() { return context.logger(); }
+      @Override public PluginMetrics metrics() { return context.metrics(); }
+      @Override public ScheduledExecutorService scheduler() { return context.scheduler(); }
+    };
+    registry.start(new TablePluginConfig("memory", Map.of()), stepping, table.sink("memory#0"));
+    registry.register(Set.of("svc.A"), Endpoint.of("10.0.0.1", 1), Duration.ofMillis(300));
+    wall.set(steppedBack);
+
+    await().atMost(Duration.ofSeconds(3)).until(() -> endpoints("svc.A").isEmpty());
+  }
+
+  /** A clock that reads whichever clock the test currently points it at. */
+  private static final class DelegatingClock extends Clock {
+    private final AtomicReference<Clock> target;
+
+    DelegatingClock(AtomicReference<Clock> target) {
+      this.target = target;
+    }
+
+    @Override public ZoneId getZone() { return target.get().getZone(); }
+    @Override public Clock withZone(ZoneId zone) { return this; }
+    @Override public Instant instant() { return target.get().instant(); }
   }
 
   @Test

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -42,6 +46,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registration API through a real grpc-java client, against the real registration server and
@@ -286,12 +291,16 @@ class RegistrationApiTest {
         Status.Code.INVALID_ARGUMENT,
         "host is empty");
     // The gateway's own listener (bound to every interface): each spelling of it would loop.
-    for (String self : List.of("127.0.0.1", "localhost", "0.0.0.0", "::1")) {
+    for (String self : List.of("127.0.0.1", "127.1", "2130706433", "localhost", "0.0.0.0", "::1", "[::1]")) {
       assertStatus(
           () -> admin.register(register(self, GATEWAY_LISTENER.getPort(), "svc.A")),
           Status.Code.INVALID_ARGUMENT,
-          "gateway's own listener");
+          "gateway's own listener (0.0.0.0:" + GATEWAY_LISTENER.getPort() + ")");
     }
+    assertStatus(
+        () -> admin.register(register("[::1]", GATEWAY_LISTENER.getPort(), "svc.A")),
+        Status.Code.INVALID_ARGUMENT,
+        "endpoint [::1]:" + GATEWAY_LISTENER.getPort() + " is");
     assertStatus(
         () -> admin.watch(WatchRequest.getDefaultInstance()).next(), Status.Code.INVALID_ARGUMENT, "services is empty");
     assertThat(table.lookup("svc.A")).isNull();
@@ -300,6 +309,58 @@ class RegistrationApiTest {
     // A different port on the same host is an ordinary backend.
     admin.register(register("127.0.0.1", GATEWAY_LISTENER.getPort() + 1, "svc.A"));
     assertThat(endpoints("svc.A")).hasSize(1);
+  }
+
+  @Test
+  void keepAliveAndDeregisterOfALeaseOutsideTheTokensScopeAreDeniedAndChangeNothing() throws Exception {
+    RegisterResponse theirs = blocking(ADMIN_TOKEN).register(register("10.0.0.9", 9000, "user.UserService"));
+    RegisterResponse mine = blocking(POST_TOKEN).register(register("10.0.0.8", 8000, "post.PostService"));
+
+    assertStatus(
+        () -> blocking(POST_TOKEN).deregister(DeregisterRequest.newBuilder().setLeaseId(theirs.getLeaseId()).build()),
+        Status.Code.PERMISSION_DENIED,
+        "user.UserService");
+    assertThat(endpoints("user.UserService")).containsExactly(Endpoint.of("10.0.0.9", 9000));
+
+    // One foreign lease in a keep-alive refuses the whole request: not even the caller's own is renewed.
+    BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    StreamObserver<KeepAliveRequest> heartbeats = async(POST_TOKEN).keepAlive(collect(answers));
+    heartbeats.onNext(KeepAliveRequest.newBuilder().addLeaseIds(mine.getLeaseId()).addLeaseIds(theirs.getLeaseId()).build());
+    Object answer = answers.poll(5, TimeUnit.SECONDS);
+    assertThat(answer).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(e.getStatus().getDescription()).contains("user.UserService");
+    });
+
+    // The owner's token still may.
+    assertThat(blocking(ADMIN_TOKEN).deregister(
+        DeregisterRequest.newBuilder().setLeaseId(theirs.getLeaseId()).build()).getFound()).isTrue();
+    assertThat(endpoints("user.UserService")).isEmpty();
+  }
+
+  @Test
+  void registrationsDeregistrationsAndExpiriesAreLoggedWithTheTtlAsTheConfigSpellsIt() {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    List<Logger> loggers = List.of(
+        (Logger) LoggerFactory.getLogger("io.opizontas.gateway.registration"),
+        (Logger) context.logger());
+    loggers.forEach(logger -> logger.addAppender(logged));
+    try {
+      RegisterResponse ended = blocking(ADMIN_TOKEN).register(register("10.0.0.5", 5000, "svc.A"));
+      blocking(ADMIN_TOKEN).deregister(DeregisterRequest.newBuilder().setLeaseId(ended.getLeaseId()).build());
+      blocking(ADMIN_TOKEN).register(register("10.0.0.6", 6000, "svc.B"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> endpoints("svc.B").isEmpty());
+
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+          logged.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage))
+          .anySatisfy(m -> assertThat(m).contains("registered [svc.A] at 10.0.0.5:5000").contains("ttl 1s"))
+          .anySatisfy(m -> assertThat(m).contains("deregistered [svc.A]"))
+          .anySatisfy(m -> assertThat(m).contains("[svc.B] at 10.0.0.6:6000 expired"))
+          .noneSatisfy(m -> assertThat(m).contains("PT")));
+    } finally {
+      loggers.forEach(logger -> logger.detachAppender(logged));
+    }
   }
 
   @Test

@@ -15,7 +15,7 @@ import java.util.List;
 /** One registration token for these tests: the config that accepts it and the client side that sends it. */
 final class RegistrationCredentials {
 
-  private static final String TOKEN = "zookeeper-test-token";
+  static final String TOKEN = "zookeeper-test-token";
 
   private RegistrationCredentials() {}
 
