@@ -155,7 +155,7 @@ public final class GatewayConfigReader {
     List<PluginSection> sections = new ArrayList<>(entries.size());
     for (TomlTable entry : entries) {
       String plugin = entry.requiredString("plugin");
-      sections.add(new PluginSection(plugin, entry.rest(), entry.origin()));
+      sections.add(new PluginSection(plugin, entry.rest(), entry.origin(), entry.entryKeys()));
     }
     return sections;
   }
@@ -173,7 +173,7 @@ public final class GatewayConfigReader {
     KeyLines.Fault fault = KeyLines.fault(toml, line, location.getColumnNr());
     return new ConfigException(
         source + ":" + fault.line(),
-        KeyLines.dotted(fault.key()),
+        TomlKeys.dotted(fault.key()),
         "invalid TOML: " + e.getOriginalMessage());
   }
 }
