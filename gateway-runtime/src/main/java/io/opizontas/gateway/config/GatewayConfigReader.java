@@ -22,7 +22,8 @@ import java.util.List;
  * the line and the dotted key: TOML syntax errors, values of the wrong type, unknown keys, bad
  * addresses, durations and sizes, out-of-range numbers, and {@code [[registries]]} or {@code
  * [[chain]]} entries without a {@code plugin}. The keys of such an entry other than {@code plugin}
- * belong to that plugin and are passed on unchecked, as {@link PluginSection#settings()}.
+ * belong to that plugin and are passed on as {@link PluginSection#settings()}, with the line of
+ * each ({@link PluginSection#keys()}), for the plugin to check when it starts.
  *
  * <p>Stateless and thread-safe.
  */
