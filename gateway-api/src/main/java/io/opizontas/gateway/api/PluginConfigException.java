@@ -5,14 +5,15 @@ package io.opizontas.gateway.api;
  * cannot accept.
  *
  * <p>Thrown by {@link PluginConfig} getters, and by plugins from their {@code start} methods. The
- * runtime turns it into a start-up error naming the plugin and {@link #key()}; it never reaches a
- * call.
+ * runtime turns it into a start-up error naming the file, the line and the full path of {@link
+ * #key()}, like any other bad setting; it never reaches a call.
  */
 public class PluginConfigException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
   private final String key;
+  private final String problem;
 
   /**
    * @param key     the offending key, dotted from the plugin's section ({@code "tokens.0.scopes"})
@@ -21,10 +22,16 @@ public class PluginConfigException extends RuntimeException {
   public PluginConfigException(String key, String message) {
     super(key + ": " + message);
     this.key = key;
+    this.problem = message;
   }
 
   /** The offending key, dotted from the plugin's section. */
   public String key() {
     return key;
+  }
+
+  /** What is wrong with the key, without the key: the {@code message} it was made with. */
+  public String problem() {
+    return problem;
   }
 }

@@ -18,6 +18,7 @@ import io.opizontas.registry.v1.RegisterRequest;
 import io.opizontas.registry.v1.RegisterResponse;
 import io.opizontas.registry.v1.RegistryGrpc;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
@@ -59,6 +60,19 @@ final class DemoCommand implements Callable<Integer> {
       description = "A registration token the gateway accepts.")
   private String token;
 
+  /**
+   * Whether nothing listens at the gateway's address. grpc-java says only "UNAVAILABLE: io
+   * exception"; the connection refusal is in the cause.
+   */
+  private static boolean refused(StatusRuntimeException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -93,7 +107,10 @@ final class DemoCommand implements Callable<Integer> {
       out.println("4. Deregistered the demo backend. Done.");
       return 0;
     } catch (StatusRuntimeException e) {
-      err.println("opizontas demo: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      err.println("opizontas demo: " + (refused(e)
+          ? "no gateway answers at " + gateway + " (connection refused). Start one with 'opizontas run'"
+              + " (bin/opizontas run in the distribution), or point --gateway at the address yours listens on."
+          : e.getStatus().getCode() + ": " + e.getStatus().getDescription()));
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

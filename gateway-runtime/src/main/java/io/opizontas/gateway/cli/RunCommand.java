@@ -7,8 +7,16 @@ import io.opizontas.gateway.config.PluginsConfig;
 import io.opizontas.gateway.plugin.PluginLoadException;
 import io.opizontas.gateway.server.Gateway;
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,9 +31,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Starts the gateway and serves until stopped (SIGTERM or Ctrl-C drain in-flight calls first).",
-      "Without --config it runs the embedded default: listening on 0.0.0.0:50051, every setting at its default."
+      "Without --config it runs the embedded default: listening on 127.0.0.1:50051 (this machine only),",
+      "every setting at its default. To listen on all interfaces, set [server] listen = \"0.0.0.0:50051\" in a --config file."
     })
 final class RunCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
   /** Set by bin/opizontas to the distribution's directory. */
   static final String HOME_PROPERTY = "opizontas.home";
@@ -47,12 +58,16 @@ final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return 1;
     }
+    warnIfBuiltInsAreLeftOut(gatewayConfig, System.getProperty(HOME_PROPERTY));
     Gateway gateway;
     try {
       gateway = Gateway.start(gatewayConfig);
+    } catch (ConfigException e) {
+      // A plugin refused one of its settings: file:line: key, like any other bad setting.
+      spec.commandLine().getErr().println(e.getMessage());
+      return 1;
     } catch (IOException e) {
-      // Mostly "address already in use": the one line says it all.
-      spec.commandLine().getErr().println("opizontas: cannot start: " + e);
+      spec.commandLine().getErr().println("opizontas: cannot start: " + listenFailure(gatewayConfig, e));
       return 1;
     } catch (PluginLoadException e) {
       // A plugin or registry that cannot start: the message names it and where it was configured.
@@ -62,6 +77,55 @@ final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "opizontas-shutdown"));
     gateway.awaitStopped();
     return 0;
+  }
+
+  /**
+   * Why the listener could not open, in the user's terms: the address and the setting that chose
+   * it. Jetty wraps the JDK's BindException ("Address already in use") in an IOException that names
+   * neither the setting nor, in words, the reason.
+   */
+  static String listenFailure(GatewayConfig config, IOException e) {
+    String where = hostPort(config.server().listen()) + " (server.listen)";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException bind) {
+        String reason = String.valueOf(bind.getMessage());
+        return reason.toLowerCase(Locale.ROOT).contains("in use")
+            ? where + " is already in use; stop what listens there or choose another address"
+            : where + " cannot be listened on: " + reason;
+      }
+    }
+    return where + ": " + e;
+  }
+
+  private static String hostPort(InetSocketAddress address) {
+    String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+
+  /**
+   * Says, before anything loads, that a {@code [plugins] directory} other than the distribution's
+   * leaves the built-in plugins out: one directory is loaded, never two, so that which jar provides
+   * an id is never in doubt. Without a home (not run by bin/opizontas) there are no built-ins to miss.
+   */
+  static void warnIfBuiltInsAreLeftOut(GatewayConfig config, String home) {
+    if (home == null) {
+      return;
+    }
+    Path builtIns = Path.of(home).resolve(PluginsConfig.defaults().directory()).toAbsolutePath().normalize();
+    Path chosen = config.plugins().directory().toAbsolutePath().normalize();
+    if (chosen.equals(builtIns) || !Files.isDirectory(builtIns)) {
+      return;
+    }
+    List<String> jars;
+    try (Stream<Path> files = Files.list(builtIns)) {
+      jars = files.map(f -> f.getFileName().toString()).filter(name -> name.endsWith(".jar")).sorted().toList();
+    } catch (IOException e) {
+      return;
+    }
+    if (!jars.isEmpty()) {
+      LOG.warn("[plugins] directory is {}, so the built-in plugins in {} are NOT loaded ({});"
+          + " copy the jars you use into {}", chosen, builtIns, String.join(", ", jars), chosen);
+    }
   }
 
   /** The file given with --config or, without one, the embedded default. */

@@ -22,7 +22,8 @@ import java.util.List;
  * the line and the dotted key: TOML syntax errors, values of the wrong type, unknown keys, bad
  * addresses, durations and sizes, out-of-range numbers, and {@code [[registries]]} or {@code
  * [[chain]]} entries without a {@code plugin}. The keys of such an entry other than {@code plugin}
- * belong to that plugin and are passed on unchecked, as {@link PluginSection#settings()}.
+ * belong to that plugin and are passed on as {@link PluginSection#settings()}, with the line of
+ * each ({@link PluginSection#keys()}), for the plugin to check when it starts.
  *
  * <p>Stateless and thread-safe.
  */
@@ -156,7 +157,7 @@ public final class GatewayConfigReader {
     List<PluginSection> sections = new ArrayList<>(entries.size());
     for (TomlTable entry : entries) {
       String plugin = entry.requiredString("plugin");
-      sections.add(new PluginSection(plugin, entry.rest(), entry.origin()));
+      sections.add(new PluginSection(plugin, entry.rest(), entry.origin(), entry.entryKeys()));
     }
     return sections;
   }
@@ -174,7 +175,7 @@ public final class GatewayConfigReader {
     KeyLines.Fault fault = KeyLines.fault(toml, line, location.getColumnNr());
     return new ConfigException(
         source + ":" + fault.line(),
-        KeyLines.dotted(fault.key()),
+        TomlKeys.dotted(fault.key()),
         "invalid TOML: " + e.getOriginalMessage());
   }
 }

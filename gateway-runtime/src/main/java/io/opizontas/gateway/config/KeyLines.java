@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The line on which each key of a TOML document was written.
@@ -17,8 +16,6 @@ import java.util.regex.Pattern;
  * entry's {@code plugin} is {@code ["registries", "1", "plugin"]}.
  */
 final class KeyLines {
-
-  private static final Pattern BARE_KEY = Pattern.compile("[A-Za-z0-9_-]+");
 
   private final Map<List<String>, Integer> lines;
 
@@ -77,20 +74,15 @@ final class KeyLines {
     return 0;
   }
 
-  /** The path as TOML would write it: dotted, segments that are not bare keys in quotes. */
-  static String dotted(List<String> path) {
-    StringBuilder out = new StringBuilder();
-    for (String segment : path) {
-      if (out.length() > 0) {
-        out.append('.');
+  /** The line of every key path below {@code prefix}, relative to it. */
+  Map<List<String>, Integer> under(List<String> prefix) {
+    Map<List<String>, Integer> below = new HashMap<>();
+    lines.forEach((path, line) -> {
+      if (path.size() > prefix.size() && path.subList(0, prefix.size()).equals(prefix)) {
+        below.put(List.copyOf(path.subList(prefix.size(), path.size())), line);
       }
-      if (BARE_KEY.matcher(segment).matches()) {
-        out.append(segment);
-      } else {
-        out.append('"').append(segment.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-      }
-    }
-    return out.toString();
+    });
+    return below;
   }
 
   private static List<String> concat(List<String> head, List<String> tail) {

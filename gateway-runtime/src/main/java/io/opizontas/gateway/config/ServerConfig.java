@@ -6,7 +6,9 @@ import java.time.Duration;
 /**
  * The client-facing listener ({@code [server]}).
  *
- * @param listen               address to accept h2c (prior knowledge) on
+ * @param listen               address to accept h2c (prior knowledge) on; by default {@code
+ *                             127.0.0.1:50051}, this machine only, because the listener also serves
+ *                             the registration API (whose generated token is logged)
  * @param drainTimeout         how long in-flight calls may run after shutdown begins
  * @param maxConcurrentStreams MAX_CONCURRENT_STREAMS announced to each client connection
  * @param sessionWindow        HTTP/2 connection receive window, bytes
@@ -37,7 +39,7 @@ public record ServerConfig(
 
   public static ServerConfig defaults() {
     return new ServerConfig(
-        new InetSocketAddress("0.0.0.0", 50051),
+        new InetSocketAddress("127.0.0.1", 50051),
         Duration.ofSeconds(30),
         1024,
         8 * 1024 * 1024,

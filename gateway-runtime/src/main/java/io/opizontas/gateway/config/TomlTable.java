@@ -28,7 +28,7 @@ final class TomlTable {
     ConfigException error(List<String> path, String problem) {
       int line = lines.lineOf(path);
       return new ConfigException(
-          line > 0 ? name + ":" + line : name, KeyLines.dotted(path), problem);
+          line > 0 ? name + ":" + line : name, TomlKeys.dotted(path), problem);
     }
   }
 
@@ -47,6 +47,11 @@ final class TomlTable {
   String origin() {
     int line = source.lines().lineOf(path);
     return line > 0 ? source.name() + ":" + line : source.name();
+  }
+
+  /** Where each key below this table was written, for refusing a plugin's key. */
+  EntryKeys entryKeys() {
+    return new EntryKeys(origin(), source.name(), path, source.lines().under(path));
   }
 
   /** A nested table; an empty one when the key is absent. */

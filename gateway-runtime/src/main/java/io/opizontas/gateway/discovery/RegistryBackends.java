@@ -69,14 +69,14 @@ public final class RegistryBackends implements AutoCloseable {
         } catch (RuntimeException e) {
           throw new PluginLoadException(section.origin() + ": " + e.getMessage(), e);
         }
+        TablePluginConfig config = new TablePluginConfig(id, section.settings());
         try {
-          backend.start(
-              new TablePluginConfig(id, section.settings()), contexts.apply(id), table.sink(id + "#" + i));
+          backend.start(config, contexts.apply(id), table.sink(id + "#" + i));
           // Closed at shutdown only if started, as the extension points promise.
           running.add(new Running(section, backend));
+          config.rejectUnread();
         } catch (PluginConfigException e) {
-          throw new PluginLoadException(
-              section.origin() + ": registry '" + id + "': " + e.getMessage(), e);
+          throw section.refuse(e);
         } catch (Exception e) {
           throw new PluginLoadException(
               section.origin() + ": registry '" + id + "' failed to start: " + e.getMessage(), e);

@@ -1,9 +1,12 @@
 package io.opizontas.gateway.plugin;
 
+
 /**
  * A plugin cannot be loaded, bound or started, so the gateway refuses to start. The message is one
  * line naming the plugin (or its jar), where it was configured, and the cause, for example {@code
- * plugin 'token-auth' (gateway.toml:12): bad configuration: tokens.0.sha256: expected a string}.
+ * plugin 'consul' (gateway.toml:12): failed to start: connection refused}. (A plugin that refuses
+ * one of its settings makes a {@link io.opizontas.gateway.config.ConfigException} instead, like any
+ * other bad setting: see {@link io.opizontas.gateway.config.PluginSection#refuse}.)
  */
 public final class PluginLoadException extends RuntimeException {
 

@@ -1,10 +1,14 @@
 package io.opizontas.gateway.plugin;
 
 import io.opizontas.gateway.api.ApiVersion;
+import io.opizontas.gateway.api.BalancingStrategy;
 import io.opizontas.gateway.api.CallFilter;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.HealthProber;
 import io.opizontas.gateway.api.PluginContext;
+import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TlsProvider;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.proxy.CallFilters;
 import java.nio.file.Path;
@@ -45,6 +49,10 @@ public final class Plugins implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
 
+  /** The extension points of gateway-api, in the order the start-up line lists them. */
+  private static final List<Class<? extends ExtensionPoint>> ROLES = List.of(
+      RegistryBackend.class, CallFilter.class, BalancingStrategy.class, HealthProber.class, TlsProvider.class);
+
   private final PluginDirectory directory;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
@@ -80,14 +88,27 @@ public final class Plugins implements AutoCloseable {
       throw e;
     }
     if (plugins.exists()) {
-      LOG.info("Plugins in {}: {}", directory.toAbsolutePath(), plugins.getPlugins().stream()
-          .map(p -> p.getPluginId() + "@" + p.getDescriptor().getVersion())
-          .sorted()
-          .collect(Collectors.joining(", ")));
+      LOG.info("Plugins loaded from {}: {}", directory.toAbsolutePath(), plugins.getPlugins().isEmpty()
+          ? "none"
+          : plugins.getPlugins().stream()
+              .map(p -> p.getPluginId() + " " + p.getDescriptor().getVersion() + " (" + roles(plugins, p) + ")")
+              .sorted()
+              .collect(Collectors.joining(", ")));
     } else {
       LOG.info("No plugins directory at {}; no plugins loaded", directory.toAbsolutePath());
     }
     return new Plugins(plugins, clock, scheduler);
+  }
+
+  /** The extension points a plugin contributes to, such as {@code RegistryBackend}, for the log. */
+  private static String roles(PluginDirectory plugins, PluginWrapper plugin) {
+    ClassLoader loader = plugin.getPluginClassLoader();
+    String roles = ROLES.stream()
+        .filter(role -> plugins.getExtensionClasses(role, plugin.getPluginId()).stream()
+            .anyMatch(c -> c.getClassLoader() == loader))
+        .map(Class::getSimpleName)
+        .collect(Collectors.joining(", "));
+    return roles.isEmpty() ? "no extensions" : roles;
   }
 
   /** The ids of the loaded plugins, sorted. */
@@ -163,17 +184,23 @@ public final class Plugins implements AutoCloseable {
       }
       failureStatus = statusCode(entry.string("failure_status", "INTERNAL"));
     } catch (PluginConfigException e) {
-      throw new PluginLoadException(where + ": bad configuration: " + e.getMessage(), e);
+      throw section.refuse(e);
     }
     Map<String, Object> settings = new LinkedHashMap<>(section.settings());
     settings.keySet().removeAll(CHAIN_KEYS);
 
     CallFilter filter = create(CallFilter.class, id, where);
-    start(where, filter, () -> {
-      filter.start(new TablePluginConfig(id, settings), context(id));
+    TablePluginConfig config = new TablePluginConfig(id, settings);
+    start(section, filter, () -> {
+      filter.start(config, context(id));
       return null;
     });
     started.add(() -> close(where, filter::close, filter));
+    try {
+      config.rejectUnread();
+    } catch (PluginConfigException e) {
+      throw section.refuse(e);
+    }
     FailureLog failures =
         new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW);
     return new ChainLink(id, filter, timeout, failureStatus, failures);
@@ -230,13 +257,14 @@ public final class Plugins implements AutoCloseable {
     V run() throws Exception;
   }
 
-  private static void start(String where, Object extension, Step<?> step) {
+  private static void start(PluginSection section, Object extension, Step<?> step) {
     try {
       inPluginLoader(extension.getClass().getClassLoader(), step);
     } catch (PluginConfigException e) {
-      throw new PluginLoadException(where + ": bad configuration: " + e.getMessage(), e);
+      throw section.refuse(e);
     } catch (Exception | LinkageError | AssertionError e) {
-      throw new PluginLoadException(where + ": failed to start: " + PluginLoadException.describe(e), e);
+      throw new PluginLoadException(
+          "plugin '" + section.plugin() + "' (" + section.origin() + "): failed to start: " + PluginLoadException.describe(e), e);
     }
   }
 

@@ -3,6 +3,7 @@ package io.opizontas.gateway.plugin;
 import io.opizontas.gateway.api.PluginConfig;
 import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.config.Durations;
+import io.opizontas.gateway.config.TomlKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,25 +11,91 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A {@link PluginConfig} over one TOML table (nested maps and lists as the TOML reader gives them).
- * Type errors name the dotted key from the plugin's section.
+ * Errors name the key by its path from the plugin's section, written as TOML writes it ({@code
+ * services."helloworld.Greeter".0}).
+ *
+ * <p>It also remembers what the plugin looked at, so that {@link #rejectUnread()} can refuse a key
+ * the plugin neither declared ({@link #allowKeys}) nor read: a plugin that never calls {@code
+ * allowKeys} still cannot have a misspelt key silently ignored. Views made by {@link #section} and
+ * {@link #sections} share that memory with the view they came from.
  */
 public final class TablePluginConfig implements PluginConfig {
 
   private final String pluginId;
-  private final String prefix;
+  private final List<String> at;
   private final Map<String, Object> table;
+  private final Reads reads;
 
   public TablePluginConfig(String pluginId, Map<String, ?> table) {
-    this(pluginId, "", table);
+    this(pluginId, List.of(), table, new Reads());
   }
 
-  private TablePluginConfig(String pluginId, String prefix, Map<String, ?> table) {
+  private TablePluginConfig(String pluginId, List<String> at, Map<String, ?> table, Reads reads) {
     this.pluginId = pluginId;
-    this.prefix = prefix;
+    this.at = List.copyOf(at);
     this.table = Collections.unmodifiableMap(new LinkedHashMap<>(table));
+    this.reads = reads;
+  }
+
+  /**
+   * What the plugin has looked at, by key path from its section. Concurrent sets: a plugin may read
+   * its configuration from any thread.
+   */
+  private static final class Reads {
+    /** Keys read by a getter, or whose table was opened with section(s). */
+    final Set<List<String>> keys = ConcurrentHashMap.newKeySet();
+    /** Tables whose keys the plugin declared (allowKeys) or enumerated itself (keys). */
+    final Set<List<String>> declared = ConcurrentHashMap.newKeySet();
+    /** Tables the plugin took whole (asMap): everything below is the plugin's business. */
+    final Set<List<String>> whole = ConcurrentHashMap.newKeySet();
+    /** Nested tables the plugin opened as a view, whose own keys are checked in turn. */
+    final Set<List<String>> opened = ConcurrentHashMap.newKeySet();
+  }
+
+  /**
+   * Refuses the first key, at any depth, that the plugin neither declared with {@link #allowKeys}
+   * nor read, nor enumerated with {@link #keys()}, nor took whole with {@link #asMap()}. The runtime
+   * calls it on the section it handed to a plugin once the plugin's {@code start} has returned.
+   *
+   * @throws PluginConfigException naming the key and the keys the plugin did read beside it
+   */
+  public void rejectUnread() {
+    rejectUnread(List.of(), table);
+  }
+
+  private void rejectUnread(List<String> path, Map<String, ?> values) {
+    if (reads.whole.contains(path)) {
+      return;
+    }
+    boolean declared = reads.declared.contains(path);
+    for (Map.Entry<String, ?> entry : values.entrySet()) {
+      List<String> key = with(path, entry.getKey());
+      if (!declared && !reads.keys.contains(key)) {
+        List<String> read = values.keySet().stream()
+            .filter(k -> reads.keys.contains(with(path, k)))
+            .map(TomlKeys::segment)
+            .toList();
+        throw new PluginConfigException(
+            TomlKeys.dotted(key),
+            "unknown key; the plugin "
+                + (read.isEmpty() ? "reads no key here" : "reads only " + String.join(", ", read) + " here"));
+      }
+      if (entry.getValue() instanceof Map<?, ?> nested && reads.opened.contains(key)) {
+        rejectUnread(key, stringKeys(nested));
+      } else if (entry.getValue() instanceof List<?> list) {
+        for (int i = 0; i < list.size(); i++) {
+          List<String> item = with(key, String.valueOf(i));
+          if (list.get(i) instanceof Map<?, ?> nested && reads.opened.contains(item)) {
+            rejectUnread(item, stringKeys(nested));
+          }
+        }
+      }
+    }
   }
 
   @Override
@@ -38,11 +105,13 @@ public final class TablePluginConfig implements PluginConfig {
 
   @Override
   public List<String> keys() {
+    reads.declared.add(at);
     return List.copyOf(table.keySet());
   }
 
   @Override
   public void allowKeys(String... allowed) {
+    reads.declared.add(at);
     List<String> known = List.of(allowed);
     for (String key : table.keySet()) {
       if (!known.contains(key)) {
@@ -54,17 +123,19 @@ public final class TablePluginConfig implements PluginConfig {
 
   @Override
   public PluginConfigException invalid(String key, String message) {
-    return new PluginConfigException(path(key), message);
+    // A key of this table is one segment, whatever it holds; anything else is the plugin's own path.
+    return new PluginConfigException(table.containsKey(key) ? path(key) : dotted() + key, message);
   }
 
   @Override
   public Map<String, Object> asMap() {
+    reads.whole.add(at);
     return table;
   }
 
   @Override
   public Optional<String> string(String key) {
-    Object value = table.get(key);
+    Object value = read(key);
     if (value == null) {
       return Optional.empty();
     }
@@ -76,7 +147,7 @@ public final class TablePluginConfig implements PluginConfig {
 
   @Override
   public long integer(String key, long fallback) {
-    Object value = table.get(key);
+    Object value = read(key);
     if (value == null) {
       return fallback;
     }
@@ -88,7 +159,7 @@ public final class TablePluginConfig implements PluginConfig {
 
   @Override
   public boolean bool(String key, boolean fallback) {
-    Object value = table.get(key);
+    Object value = read(key);
     if (value == null) {
       return fallback;
     }
@@ -113,7 +184,7 @@ public final class TablePluginConfig implements PluginConfig {
 
   @Override
   public List<String> strings(String key) {
-    Object value = table.get(key);
+    Object value = read(key);
     if (value == null) {
       return List.of();
     }
@@ -121,7 +192,8 @@ public final class TablePluginConfig implements PluginConfig {
       List<String> result = new ArrayList<>(list.size());
       for (int i = 0; i < list.size(); i++) {
         if (!(list.get(i) instanceof String s)) {
-          throw wrongType(key + "." + i, "a string", list.get(i));
+          throw new PluginConfigException(
+              path(key) + "." + i, "expected a string but found " + describe(list.get(i)));
         }
         result.add(s);
       }
@@ -132,19 +204,20 @@ public final class TablePluginConfig implements PluginConfig {
 
   @Override
   public PluginConfig section(String key) {
-    Object value = table.get(key);
+    Object value = read(key);
     if (value == null) {
-      return new TablePluginConfig(pluginId, path(key) + ".", Map.of());
+      return new TablePluginConfig(pluginId, with(at, key), Map.of(), reads);
     }
     if (value instanceof Map<?, ?> map) {
-      return new TablePluginConfig(pluginId, path(key) + ".", stringKeys(key, map));
+      reads.opened.add(with(at, key));
+      return new TablePluginConfig(pluginId, with(at, key), stringKeys(map), reads);
     }
     throw wrongType(key, "a table", value);
   }
 
   @Override
   public List<PluginConfig> sections(String key) {
-    Object value = table.get(key);
+    Object value = read(key);
     if (value == null) {
       return List.of();
     }
@@ -153,23 +226,42 @@ public final class TablePluginConfig implements PluginConfig {
     }
     List<PluginConfig> result = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
-      String item = key + "." + i;
+      List<String> item = with(with(at, key), String.valueOf(i));
       if (!(list.get(i) instanceof Map<?, ?> map)) {
-        throw wrongType(item, "a table", list.get(i));
+        throw new PluginConfigException(TomlKeys.dotted(item), "expected a table but found " + describe(list.get(i)));
       }
-      result.add(new TablePluginConfig(pluginId, path(item) + ".", stringKeys(item, map)));
+      reads.opened.add(item);
+      result.add(new TablePluginConfig(pluginId, item, stringKeys(map), reads));
     }
     return List.copyOf(result);
   }
 
-  private Map<String, Object> stringKeys(String key, Map<?, ?> map) {
+  private Object read(String key) {
+    reads.keys.add(with(at, key));
+    return table.get(key);
+  }
+
+  private static Map<String, Object> stringKeys(Map<?, ?> map) {
     Map<String, Object> result = new LinkedHashMap<>();
     map.forEach((k, v) -> result.put(String.valueOf(k), v));
     return result;
   }
 
+  private static List<String> with(List<String> head, String last) {
+    List<String> all = new ArrayList<>(head.size() + 1);
+    all.addAll(head);
+    all.add(last);
+    return List.copyOf(all);
+  }
+
+  /** This table's path with a trailing dot, or nothing at the section's top. */
+  private String dotted() {
+    return at.isEmpty() ? "" : TomlKeys.dotted(at) + ".";
+  }
+
+  /** The path of {@code key} of this table. */
   private String path(String key) {
-    return prefix + key;
+    return TomlKeys.dotted(with(at, key));
   }
 
   private PluginConfigException wrongType(String key, String expected, Object actual) {

@@ -2,15 +2,23 @@ package io.opizontas.gateway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.PluginsConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /** The command line in-process, as a user meets it: exit code, standard output, standard error. */
@@ -38,7 +46,7 @@ class OpizontasCommandTest {
   @Test
   void runHelpDescribesConfigAndTheEmbeddedDefault() {
     assertThat(execute("run", "--help")).isZero();
-    assertThat(out.toString()).contains("--config=FILE", "embedded default", "0.0.0.0:50051");
+    assertThat(out.toString()).contains("--config=FILE", "embedded default", "127.0.0.1:50051", "0.0.0.0:50051");
   }
 
   @Test
@@ -70,6 +78,44 @@ class OpizontasCommandTest {
   }
 
   @Test
+  void theEmbeddedDefaultListensOnLoopbackOnly() {
+    assertThat(GatewayConfig.defaults().server().listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 50051));
+  }
+
+  @Test
+  void aListenAddressInUseIsNamedWithItsSetting() throws IOException {
+    try (ServerSocket occupant = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path file = dir.resolve("gateway.toml");
+      Files.writeString(file, """
+          [server]
+          listen = "127.0.0.1:%d"
+          [registration]
+          enabled = false
+          """.formatted(occupant.getLocalPort()));
+
+      assertThat(execute("run", "--config", file.toString())).isEqualTo(1);
+
+      assertThat(err.toString()).isEqualTo("opizontas: cannot start: 127.0.0.1:" + occupant.getLocalPort()
+          + " (server.listen) is already in use; stop what listens there or choose another address"
+          + System.lineSeparator());
+    }
+  }
+
+  @Test
+  void theDemoWithNoGatewaySaysSoAndHowToStartOne() throws IOException {
+    int closed;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = probe.getLocalPort();
+    }
+
+    assertThat(execute("demo", "--gateway", "127.0.0.1:" + closed, "--token", "t")).isEqualTo(1);
+
+    assertThat(err.toString()).isEqualTo("opizontas demo: no gateway answers at 127.0.0.1:" + closed
+        + " (connection refused). Start one with 'opizontas run' (bin/opizontas run in the distribution),"
+        + " or point --gateway at the address yours listens on." + System.lineSeparator());
+  }
+
+  @Test
   void aMissingConfigFileExitsWithOne() {
     Path missing = dir.resolve("absent.toml");
 
@@ -87,5 +133,33 @@ class OpizontasCommandTest {
     assertThat(RunCommand.underHome(defaults, null)).isEqualTo(defaults);
     GatewayConfig absolute = defaults.withPlugins(new PluginsConfig(Path.of("/srv/plugins")));
     assertThat(RunCommand.underHome(absolute, "/opt/opizontas")).isEqualTo(absolute);
+  }
+
+  @Test
+  void aPluginsDirectoryOfOnesOwnSaysLoudlyThatTheBuiltInsAreNotLoaded() throws IOException {
+    Path home = Files.createDirectories(dir.resolve("opizontas"));
+    Files.createDirectories(home.resolve("plugins"));
+    Files.writeString(home.resolve("plugins/memory-registry-0.1.0-plugin.jar"), "");
+    Path own = Files.createDirectories(dir.resolve("my-plugins"));
+    Logger logger = (Logger) LoggerFactory.getLogger(RunCommand.class);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try {
+      GatewayConfig builtIn = RunCommand.underHome(GatewayConfig.defaults(), home.toString());
+      RunCommand.warnIfBuiltInsAreLeftOut(builtIn, home.toString());
+      assertThat(log.list).isEmpty();
+
+      GatewayConfig mine = GatewayConfig.defaults().withPlugins(new PluginsConfig(own));
+      RunCommand.warnIfBuiltInsAreLeftOut(mine, home.toString());
+      assertThat(log.list).singleElement().satisfies(event -> {
+        assertThat(event.getLevel()).isEqualTo(Level.WARN);
+        assertThat(event.getFormattedMessage()).isEqualTo("[plugins] directory is " + own.toAbsolutePath()
+            + ", so the built-in plugins in " + home.resolve("plugins").toAbsolutePath()
+            + " are NOT loaded (memory-registry-0.1.0-plugin.jar); copy the jars you use into " + own.toAbsolutePath());
+      });
+    } finally {
+      logger.detachAppender(log);
+    }
   }
 }

@@ -76,9 +76,9 @@ class KeyLinesTest {
 
   @Test
   void dottedQuotesWhatIsNotABareKey() {
-    assertThat(KeyLines.dotted(List.of("registries", "0", "services", "helloworld.Greeter")))
+    assertThat(TomlKeys.dotted(List.of("registries", "0", "services", "helloworld.Greeter")))
         .isEqualTo("registries.0.services.\"helloworld.Greeter\"");
-    assertThat(KeyLines.dotted(List.of("a b", "say \"hi\""))).isEqualTo("\"a b\".\"say \\\"hi\\\"\"");
+    assertThat(TomlKeys.dotted(List.of("a b", "say \"hi\""))).isEqualTo("\"a b\".\"say \\\"hi\\\"\"");
   }
 
   @Test

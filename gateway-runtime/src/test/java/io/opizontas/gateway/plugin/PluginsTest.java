@@ -8,6 +8,9 @@ import io.opizontas.gateway.api.CallFilter;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.config.ConfigException;
+import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.plugin.fixtures.FailingPlugin;
 import io.opizontas.gateway.plugin.fixtures.FailingStartFilter;
@@ -216,26 +219,62 @@ class PluginsTest {
     refusal(this::load).hasMessage("plugin 'stamp' (" + jar + "): failed to start: license file not found");
   }
 
+  /** The chain of a configuration file {@code gateway.toml} with {@code toml} as its text. */
+  private static List<PluginSection> chainOf(String toml) {
+    return GatewayConfigReader.read(toml, "gateway.toml").chain();
+  }
+
+  /** The start-up error for a bad setting: one line, file:line: key: problem, like any setting's. */
+  private AbstractThrowableAssert<?, ? extends Throwable> badSetting(Runnable start) {
+    return assertThatThrownBy(start::run)
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
   @Test
-  void badTomlForAPluginsSectionNamesTheKey() {
+  void badTomlForAPluginsSectionNamesFileLineAndKey() {
     stamp().writeTo(dir);
     load();
-    refusal(() -> plugins.startChain(List.of(entry("stamp", Map.of("value", 5L)))))
-        .hasMessage("plugin 'stamp' (gateway.toml:7): bad configuration: value: expected a string but found long 5");
-    refusal(() -> plugins.startChain(List.of(entry("stamp", Map.of("value", "v", "valeu", "w")))))
-        .hasMessage("plugin 'stamp' (gateway.toml:7): bad configuration: valeu: unknown key; expected one of value, closed_marker");
+    badSetting(() -> plugins.startChain(chainOf("[[chain]]\nplugin = \"stamp\"\n\nvalue = 5\n")))
+        .hasMessage("gateway.toml:4: chain.0.value: expected a string but found long 5 (plugin 'stamp')");
+    badSetting(() -> plugins.startChain(chainOf("[[chain]]\nplugin = \"stamp\"\nvalue = \"v\"\nvaleu = \"w\"\n")))
+        .hasMessage("gateway.toml:4: chain.0.valeu: unknown key; expected one of value, closed_marker (plugin 'stamp')");
   }
 
   @Test
   void badRuntimeKeysOfAChainEntryAreNamed() {
     stamp().writeTo(dir);
     load();
-    refusal(() -> plugins.startChain(List.of(entry("stamp", Map.of("value", "v", "timeout", "soon")))))
-        .hasMessageStartingWith("plugin 'stamp' (gateway.toml:7): bad configuration: timeout: 'soon' is not a duration");
-    refusal(() -> plugins.startChain(List.of(entry("stamp", Map.of("value", "v", "failure_status", "OK")))))
-        .hasMessageStartingWith("plugin 'stamp' (gateway.toml:7): bad configuration: failure_status: 'OK' is not a gRPC status other than OK");
-    refusal(() -> plugins.startChain(List.of(entry("stamp", Map.of("value", "v", "timeout", "0")))))
-        .hasMessage("plugin 'stamp' (gateway.toml:7): bad configuration: timeout: must be positive");
+    String entry = "[[chain]]\nplugin = \"stamp\"\nvalue = \"v\"\n";
+    badSetting(() -> plugins.startChain(chainOf(entry + "timeout = \"soon\"\n")))
+        .hasMessageStartingWith("gateway.toml:4: chain.0.timeout: 'soon' is not a duration");
+    badSetting(() -> plugins.startChain(chainOf(entry + "failure_status = \"OK\"\n")))
+        .hasMessageStartingWith("gateway.toml:4: chain.0.failure_status: 'OK' is not a gRPC status other than OK");
+    badSetting(() -> plugins.startChain(chainOf(entry + "timeout = \"0\"\n")))
+        .hasMessage("gateway.toml:4: chain.0.timeout: must be positive (plugin 'stamp')");
+  }
+
+  @Test
+  void aKeyAPluginNeitherDeclaresNorReadsIsRefusedAfterItsStart() throws Exception {
+    // The fixture never calls allowKeys: it reads services and nothing else.
+    PluginJar.id("static-fixture").extension(StaticRegistry.class).writeTo(dir);
+    load();
+    String toml = """
+        [[registries]]
+        plugin = "static-fixture"
+        services."pkg.Svc" = ["127.0.0.1:5000"]
+        service."pkg.Other" = ["127.0.0.1:5001"]
+        """;
+    PluginSection section = GatewayConfigReader.read(toml, "gateway.toml").registries().get(0);
+    Map<String, Set<Endpoint>> reported = new ConcurrentHashMap<>();
+    RegistryBackend backend = plugins.create(RegistryBackend.class, "static-fixture");
+    TablePluginConfig config = new TablePluginConfig("static-fixture", section.settings());
+    backend.start(config, plugins.context("static-fixture"), reported::put);
+
+    assertThatThrownBy(config::rejectUnread)
+        .isInstanceOf(PluginConfigException.class)
+        .satisfies(e -> assertThat(section.refuse((PluginConfigException) e)).hasMessage(
+            "gateway.toml:4: registries.0.service: unknown key; the plugin reads only services here (plugin 'static-fixture')"));
   }
 
   @Test

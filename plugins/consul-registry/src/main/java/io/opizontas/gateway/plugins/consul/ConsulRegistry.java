@@ -82,6 +82,8 @@ public final class ConsulRegistry implements RegistryBackend {
 
   @Override
   public void start(PluginConfig config, PluginContext context, EndpointSink sink) throws Exception {
+    config.allowKeys(
+        "address", "token", "token_file", "datacenter", "tag", "services", "wait", "connect_timeout", "retry_interval");
     String base = config.string("address", "http://127.0.0.1:8500");
     try {
       address = URI.create(base.endsWith("/") ? base : base + "/");

@@ -76,6 +76,7 @@ public final class MemoryRegistry implements RegistryBackend, Registrar {
 
   @Override
   public void start(PluginConfig config, PluginContext context, EndpointSink sink) {
+    config.allowKeys("max_leases");
     long max = config.integer("max_leases", 100_000);
     if (max < 1) {
       throw new PluginConfigException("max_leases", "must be at least 1, was " + max);

@@ -8,7 +8,9 @@ import io.opizontas.gateway.api.EndpointSink;
 import io.opizontas.gateway.api.PluginConfig;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfig;
+import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
@@ -128,11 +130,27 @@ class RegistryBackendsTest {
 
   @Test
   void aBadSettingNamesFileLineAndKey() {
-    assertThatThrownBy(() -> start(
-            List.of(new PluginSection("memory", Map.of("max_leases", "many"), "gateway.toml:12")),
-            RegistrationConfig.defaults()))
-        .isInstanceOf(PluginLoadException.class)
-        .hasMessageContaining("gateway.toml:12")
-        .hasMessageContaining("max_leases");
+    GatewayConfig config = GatewayConfigReader.read("""
+        [[registries]]
+        plugin = "memory"
+        max_leases = "many"
+        """, "gateway.toml");
+    assertThatThrownBy(() -> start(config.registries(), RegistrationConfig.defaults()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("gateway.toml:3: registries.0.max_leases: expected an integer but found the string \"many\" (plugin 'memory')");
+  }
+
+  @Test
+  void anUnknownKeyIsRefusedAndTheBackendClosed() {
+    GatewayConfig config = GatewayConfigReader.read("""
+        [[registries]]
+        plugin = "fixed"
+        address = "10.0.0.1:1"
+        adress = "10.0.0.2:1"
+        """, "gateway.toml");
+    assertThatThrownBy(() -> start(config.registries(), RegistrationConfig.defaults()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("gateway.toml:4: registries.0.adress: unknown key; the plugin reads only address here (plugin 'fixed')");
+    assertThat(events).containsExactly("start fixed", "close");
   }
 }

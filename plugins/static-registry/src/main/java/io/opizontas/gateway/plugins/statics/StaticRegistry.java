@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.pf4j.Extension;
 import org.slf4j.Logger;
 
@@ -46,6 +47,12 @@ public final class StaticRegistry implements RegistryBackend {
 
   private static final TomlMapper TOML = new TomlMapper();
 
+  /** The keys of an endpoint written as a table, in the order the docs list them. */
+  private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
+
+  /** A bare TOML key, written as is; any other key is quoted in messages, as TOML writes it. */
+  private static final Pattern BARE_KEY = Pattern.compile("[A-Za-z0-9_-]+");
+
   private EndpointSink sink;
   private Logger log;
   private Map<String, Set<Endpoint>> inline = Map.of();
@@ -58,6 +65,7 @@ public final class StaticRegistry implements RegistryBackend {
   public void start(PluginConfig config, PluginContext context, EndpointSink sink) throws Exception {
     this.sink = sink;
     this.log = context.logger();
+    config.allowKeys("services", "file", "reload_interval");
     inline = parse(config.section("services").asMap(), "services");
     Map<String, Set<Endpoint>> fromFile = Map.of();
     if (config.string("file").isPresent()) {
@@ -126,7 +134,7 @@ public final class StaticRegistry implements RegistryBackend {
   private static Map<String, Set<Endpoint>> parse(Map<?, ?> services, String prefix) {
     Map<String, Set<Endpoint>> result = new LinkedHashMap<>();
     services.forEach((name, value) -> {
-      String key = prefix + "." + name;
+      String key = prefix + "." + segment(String.valueOf(name));
       if (!(value instanceof List<?> list)) {
         throw new PluginConfigException(key, "expected a list of \"host:port\" strings or tables");
       }
@@ -145,6 +153,12 @@ public final class StaticRegistry implements RegistryBackend {
         return Endpoint.parse(address);
       }
       if (entry instanceof Map<?, ?> table) {
+        for (Object field : table.keySet()) {
+          if (!ENDPOINT_KEYS.contains(String.valueOf(field))) {
+            throw new PluginConfigException(
+                key + "." + segment(String.valueOf(field)), "unknown key; expected one of " + String.join(", ", ENDPOINT_KEYS));
+          }
+        }
         if (!(table.get("address") instanceof String address)) {
           throw new PluginConfigException(key + ".address", "is required: \"host:port\"");
         }
@@ -163,6 +177,10 @@ public final class StaticRegistry implements RegistryBackend {
       throw new PluginConfigException(key, e.getMessage());
     }
     throw new PluginConfigException(key, "expected \"host:port\" or a table with an address");
+  }
+
+  private static String segment(String name) {
+    return BARE_KEY.matcher(name).matches() ? name : '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   /** Reports the union of inline and file endpoints; services no longer listed are withdrawn. */

@@ -1,12 +1,16 @@
 package io.opizontas.gateway.plugins.statics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.config.ConfigException;
+import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.TestPluginContext;
 import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.server.Gateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pf4j.DefaultPluginManager;
 import org.pf4j.PluginManager;
 
-/** The packaged jar, loaded by PF4J, reads a TOML file with the parser it bundles. */
+/** The packaged jar, loaded by PF4J: reads a TOML file with the parser it bundles, refuses a misspelt key. */
 class StaticPluginJarIT {
 
   @Test
@@ -44,5 +48,26 @@ class StaticPluginJarIT {
       manager.stopPlugins();
       manager.unloadPlugins();
     }
+  }
+
+  @Test
+  void aMisspeltKeyStopsTheStartNamingFileLineKeyAndTheKnownKeys(@TempDir Path dir) throws Exception {
+    Path plugins = Files.createDirectory(dir.resolve("plugins"));
+    Path jar = Path.of(System.getProperty("plugin.jar"));
+    Files.copy(jar, plugins.resolve(jar.getFileName()));
+    Path file = Files.writeString(dir.resolve("gateway.toml"), """
+        server.listen = "127.0.0.1:0"
+        plugins.directory = "%s"
+        registration.enabled = false
+
+        [[registries]]
+        plugin = "static"
+        service."helloworld.Greeter" = ["127.0.0.1:50052"]
+        """.formatted(plugins.toString().replace("\\", "\\\\")));
+
+    assertThatThrownBy(() -> Gateway.start(GatewayConfigReader.read(file)).close())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(file + ":7: registries.0.service: unknown key; expected one of services, file, reload_interval"
+            + " (plugin 'static')");
   }
 }

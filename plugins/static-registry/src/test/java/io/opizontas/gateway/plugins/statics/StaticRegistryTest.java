@@ -87,16 +87,27 @@ class StaticRegistryTest {
   @Test
   void badEntriesFailTheStartNamingTheKey() {
     assertThatThrownBy(() -> start(Map.of("services", Map.of("svc.A", List.of("nohost")))))
-        .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.svc.A.0");
+        .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.\"svc.A\".0");
     assertThatThrownBy(() -> new StaticRegistry().start(
             new TablePluginConfig("static", Map.of("services", Map.of("svc.A", List.of(Map.of("weight", 2L))))), context, table.sink("x")))
-        .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.svc.A.0.address");
+        .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.\"svc.A\".0.address");
     assertThatThrownBy(() -> new StaticRegistry().start(
             new TablePluginConfig("static", Map.of("services", Map.of("svc.A", "10.0.0.1:1"))), context, table.sink("x")))
-        .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.svc.A");
+        .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.\"svc.A\"");
     assertThatThrownBy(() -> new StaticRegistry().start(
             new TablePluginConfig("static", Map.of("file", dir.resolve("missing.toml").toString())), context, table.sink("x")))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("missing.toml");
+    assertThat(table.lookup("svc.A")).isNull();
+  }
+
+  @Test
+  void unknownKeysAreRefusedListingTheKnownOnes() {
+    assertThatThrownBy(() -> start(Map.of("service", Map.of("svc.A", List.of("10.0.0.1:1")))))
+        .isInstanceOf(PluginConfigException.class)
+        .hasMessage("service: unknown key; expected one of services, file, reload_interval");
+    assertThatThrownBy(() -> start(Map.of("services", Map.of("svc.A", List.of(Map.of("address", "10.0.0.1:1", "wieght", 2L))))))
+        .isInstanceOf(PluginConfigException.class)
+        .hasMessage("services.\"svc.A\".0.wieght: unknown key; expected one of address, weight, zone, metadata");
     assertThat(table.lookup("svc.A")).isNull();
   }
 }

@@ -98,6 +98,7 @@ public final class ZooKeeperRegistry implements RegistryBackend, Registrar {
 
   @Override
   public void start(PluginConfig config, PluginContext context, EndpointSink sink) throws Exception {
+    config.allowKeys("connect", "base_path", "session_timeout", "connection_timeout");
     connect =
         config.string("connect").orElseThrow(
             () -> new PluginConfigException("connect", "is required: the ZooKeeper connection string, e.g. \"zk1:2181,zk2:2181\""));
