@@ -230,7 +230,7 @@ final class ProxyCall implements Stream.Listener {
     HeadersFrame frame = ending == Ending.MID_RESPONSE
         ? GrpcFrames.trailers(downstream.id(), status)
         : GrpcFrames.trailersOnly(downstream.id(), status);
-    downstream.end(filterTrailers(frame));
+    endDownstream(frame);
     cancelUpstream();
     drainRequest();
   }
@@ -239,23 +239,36 @@ final class ProxyCall implements Stream.Listener {
     if (end() == Ending.ALREADY_ENDED) {
       return;
     }
-    downstream.end(filterTrailers(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true)));
+    endDownstream(new HeadersFrame(downstream.id(), upstreamFrame.getMetaData(), null, true));
     drainRequest();
   }
 
   private void forwardResponseHeaders(Stream upstreamStream, HeadersFrame frame) {
+    if (isEnded()) {
+      return;
+    }
+    MetaData.Response response = (MetaData.Response) frame.getMetaData();
+    FilteredCall call = filtered;
+    if (!call.observesResponse()) {
+      writeResponseHeaders(upstreamStream, response);
+      return;
+    }
+    HttpFields.Mutable fields = HttpFields.build(response.getHttpFields());
+    int status = response.getStatus();
+    call.onResponseHeaders(fields).whenComplete((edited, failure) ->
+        writeResponseHeaders(upstreamStream, new MetaData.Response(status, null, HttpVersion.HTTP_2, fields)));
+  }
+
+  /**
+   * The response is started only here, when its headers are written: a call that ends while the
+   * filters still edit them is answered trailers-only, and the edited headers are dropped.
+   */
+  private void writeResponseHeaders(Stream upstreamStream, MetaData.Response response) {
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         return;
       }
       responseStarted = true;
-    }
-    MetaData.Response response = (MetaData.Response) frame.getMetaData();
-    FilteredCall call = filtered;
-    if (call.observesResponse()) {
-      HttpFields.Mutable fields = HttpFields.build(response.getHttpFields());
-      call.onResponseHeaders(fields);
-      response = new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields);
     }
     downstream.headers(new HeadersFrame(downstream.id(), response, null, false), new Callback() {
       @Override
@@ -282,7 +295,7 @@ final class ProxyCall implements Stream.Listener {
       return;
     }
     if (ending == Ending.BEFORE_RESPONSE) {
-      downstream.end(filterTrailers(GrpcFrames.trailersOnly(downstream.id(), status)));
+      endDownstream(GrpcFrames.trailersOnly(downstream.id(), status));
     } else if (resetCode >= 0) {
       // Mid-response, the client maps the same RST_STREAM code to the status the spec gives it.
       downstream.reset(resetCode);
@@ -317,18 +330,21 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private HeadersFrame filterTrailers(HeadersFrame frame) {
+  /** Ends the client's stream with {@code frame}, once the filters' trailer hooks edited it. */
+  private void endDownstream(HeadersFrame frame) {
     FilteredCall call = filtered;
     if (!call.observesResponse()) {
-      return frame;
+      downstream.end(frame);
+      return;
     }
     MetaData metaData = frame.getMetaData();
     HttpFields.Mutable fields = HttpFields.build(metaData.getHttpFields());
-    call.onTrailers(fields);
-    MetaData edited = metaData instanceof MetaData.Response response
-        ? new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields)
-        : new MetaData(HttpVersion.HTTP_2, fields);
-    return new HeadersFrame(frame.getStreamId(), edited, null, true);
+    call.onTrailers(fields).whenComplete((edited, failure) -> {
+      MetaData filteredMetaData = metaData instanceof MetaData.Response response
+          ? new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields)
+          : new MetaData(HttpVersion.HTTP_2, fields);
+      downstream.end(new HeadersFrame(frame.getStreamId(), filteredMetaData, null, true));
+    });
   }
 
   private void deadlineExpired() {
