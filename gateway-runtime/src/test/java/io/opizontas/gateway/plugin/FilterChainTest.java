@@ -1,6 +1,7 @@
 package io.opizontas.gateway.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -17,15 +18,20 @@ import io.opizontas.gateway.proxy.FilteredCall;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
@@ -333,6 +339,89 @@ class FilterChainTest {
     assertThat(seen).as("the other hooks still run").contains("outer:headers", "outer:trailers:0");
     assertThat(trailers.get("grpc-status")).isEqualTo("14");
     assertThat(trailers.get("grpc-message")).isEqualTo("call filter 'broken' failed");
+  }
+
+  /** Waits for {@code latch} in a filter or pool task; the test opens it before it ends. */
+  private static void awaitOpen(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void aResponseHookThatDoesNotReturnInTimeHasItsEditsDroppedAndTheTrailersCarryTheTimeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CallFilter stuck = new CallFilter() {
+      @Override
+      public void start(PluginConfig config, PluginContext context) {}
+
+      @Override
+      public CompletionStage<FilterResult> onRequest(Call call) {
+        return CallFilter.proceed();
+      }
+
+      @Override
+      public void onResponseHeaders(Call call, Metadata headers) {
+        headers.add("x-via", "stuck");
+        awaitOpen(release);
+      }
+    };
+    FilterChain chain = new FilterChain(List.of(
+        link("outer", new Observer("outer", seen, false)),
+        link("stuck", stuck, GrpcStatusCode.UNAVAILABLE)), pool, timers);
+
+    try {
+      FilteredCall verdict = run(chain, "M", request());
+      HttpFields.Mutable response = HttpFields.build().add("content-type", "application/grpc");
+      long start = System.nanoTime();
+      await(verdict.onResponseHeaders(response));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      HttpFields.Mutable trailers = HttpFields.build().add("grpc-status", "0");
+      await(verdict.onTrailers(trailers));
+
+      assertThat(took).isGreaterThanOrEqualTo(TIMEOUT);
+      assertThat(response.getValuesList("x-via")).as("the stuck hook's edit is dropped").containsExactly("outer");
+      assertThat(seen).as("the other hooks still run").containsExactly("outer:headers", "outer:trailers:0");
+      assertThat(trailers.get("grpc-status")).isEqualTo("14");
+      assertThat(trailers.get("grpc-message")).isEqualTo("call filter 'stuck' timed out after 200ms");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void theVerdictsAttributesAreAnUnmodifiableCopy() throws Exception {
+    AtomicReference<Map<String, String>> kept = new AtomicReference<>();
+    FilterChain chain = new FilterChain(List.of(link("auth", filter(call -> {
+      call.attributes().put("principal", "ada");
+      kept.set(call.attributes());
+      return CallFilter.proceed();
+    }))), pool, timers);
+
+    FilteredCall verdict = run(chain, "M", request());
+    kept.get().put("principal", "mallory");
+
+    assertThat(verdict.attributes()).containsExactly(Map.entry("principal", "ada"));
+    assertThatThrownBy(() -> verdict.attributes().put("route", "b")).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void aCallThePoolCannotTakeIsAnsweredUnavailable() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ThreadPoolExecutor full = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new SynchronousQueue<>());
+    try {
+      full.execute(() -> awaitOpen(release));
+      FilterChain chain = new FilterChain(List.of(link("a", filter(call -> CallFilter.proceed()))), full, timers);
+
+      assertThat(run(chain, "M", request()).rejection())
+          .isEqualTo(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway's call filters are overloaded"));
+    } finally {
+      release.countDown();
+      full.shutdownNow();
+    }
   }
 
   @Test
