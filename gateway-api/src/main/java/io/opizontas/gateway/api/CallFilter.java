@@ -53,7 +53,8 @@ public interface CallFilter extends ExtensionPoint {
    *
    * <p>Return {@link #proceed()} or {@link #reject} for an immediate verdict (the runtime then
    * continues on the same thread, allocating nothing for the wait), or any stage that completes
-   * later.
+   * later. The entry's {@code timeout} counts from when this method returns: a method that blocks
+   * before returning is not cut off, and holds a thread of the filters pool meanwhile.
    *
    * @return the verdict; never null
    */
