@@ -16,10 +16,11 @@ import org.pf4j.ExtensionPoint;
  *
  * <p><b>Threading.</b> One instance serves every call, so every method may be called concurrently
  * for different calls and must be thread-safe. For one call the runtime calls a filter's methods one
- * at a time. Methods run on the gateway's I/O threads: they must not block (no locks held for long,
- * no network or disk I/O). Work that waits goes into the returned {@link CompletionStage}; the runtime
- * never blocks a thread waiting for it, and carries on with the next filter on whichever thread
- * completes it.
+ * at a time. Methods run on the gateway's filters pool (see {@link PluginContext}), never on a thread
+ * that reads or writes the network; the pool has a few threads shared by every call, so methods must
+ * not block (no locks held for long, no network or disk I/O). Work that waits goes into the returned
+ * {@link CompletionStage} (for example on {@link PluginContext#scheduler()}); the runtime never
+ * blocks a thread waiting for it, and carries on with the next filter on the filters pool.
  *
  * <p><b>Order.</b> Filters run in {@code [[chain]]} order on the request; the response hooks run in
  * the reverse order, so the first filter sees the request first and the response last.
@@ -27,8 +28,9 @@ import org.pf4j.ExtensionPoint;
  * <p><b>Failures stay with the call.</b> When {@link #onRequest} throws, returns null, returns a
  * stage that fails, or a stage that does not complete within the entry's {@code timeout} (default
  * 2s), the runtime fails that call with the entry's {@code failure_status} (default INTERNAL) and
- * does not run later filters. When a response hook throws, the call's final status becomes that
- * failure status. Either way the gateway logs the plugin id (at most once per ten seconds per entry,
+ * does not run later filters. When a response hook throws or does not return within the entry's
+ * {@code timeout}, its edits are dropped, the other hooks still run, and the call's final status
+ * (its trailers) becomes that failure status. Either way the gateway logs the plugin id (at most once per ten seconds per entry,
  * counting the failures it did not log) and goes on serving every other call.
  */
 public interface CallFilter extends ExtensionPoint {
@@ -51,7 +53,8 @@ public interface CallFilter extends ExtensionPoint {
    *
    * <p>Return {@link #proceed()} or {@link #reject} for an immediate verdict (the runtime then
    * continues on the same thread, allocating nothing for the wait), or any stage that completes
-   * later.
+   * later. The entry's {@code timeout} counts from when this method returns: a method that blocks
+   * before returning is not cut off, and holds a thread of the filters pool meanwhile.
    *
    * @return the verdict; never null
    */
@@ -59,16 +62,16 @@ public interface CallFilter extends ExtensionPoint {
 
   /**
    * Edits the response headers before they go to the client. Called only for calls the whole chain
-   * let through and the backend answered with headers; synchronous, so be quick. The runtime skips
-   * this hook for filters that do not override it.
+   * let through and the backend answered with headers; the headers wait for it, up to the entry's
+   * {@code timeout}, so be quick. The runtime skips this hook for filters that do not override it.
    */
   default void onResponseHeaders(Call call, Metadata headers) {}
 
   /**
    * Edits the trailers ({@code grpc-status}, {@code grpc-message} and custom keys) before they go to
    * the client; for a trailers-only response these are the only metadata. Called only for calls the
-   * whole chain let through; synchronous, so be quick. The runtime skips this hook for filters that
-   * do not override it.
+   * whole chain let through; the trailers wait for it, up to the entry's {@code timeout}, so be
+   * quick. The runtime skips this hook for filters that do not override it.
    */
   default void onTrailers(Call call, Metadata trailers) {}
 

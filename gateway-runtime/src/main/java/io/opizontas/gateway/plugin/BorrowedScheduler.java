@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The gateway's shared scheduler as plugins see it: everything works except shutting it down, which
- * one plugin must not be able to do to the others.
+ * A plugin's scheduler as the plugin sees it: everything works except shutting it down, which the
+ * runtime does once every extension of the plugin is closed. One extension shutting it down would
+ * stop the timers of the plugin's other extensions.
  */
 final class BorrowedScheduler implements ScheduledExecutorService {
 

@@ -4,17 +4,20 @@ import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.proxy.FilteredCall;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
  * One call on its way through the chain: the {@link Call} filters see, and afterwards the {@link
  * FilteredCall} verdict the data path holds for the response side.
  *
- * <p>The request side is handed from filter to filter through completed stages, so each filter sees
- * the edits of the ones before it without locks. The response hooks run later, one at a time, on the
- * data path's threads.
+ * <p>The request side is handed from filter to filter through pool tasks and completed stages, so
+ * each filter sees the edits of the ones before it without locks. When it ends the attributes are
+ * sealed: filters and the data path then read an unmodifiable copy. The response hooks run later, in
+ * one {@link HookPass} per headers or trailers.
  */
 final class ChainCall implements Call, FilteredCall {
 
@@ -22,9 +25,12 @@ final class ChainCall implements Call, FilteredCall {
   private final String service;
   private final String method;
   private final FieldsMetadata requestHeaders;
+  /** Written by the request-side filters only, one at a time. */
   private Map<String, String> attributes;
+  /** The attributes once the request side ended; null until then. */
+  private volatile Map<String, String> sealed;
   private GrpcStatus rejection;
-  private volatile ChainLink failedOnResponse;
+  private volatile GrpcStatus responseFailure;
 
   ChainCall(FilterChain chain, String service, String method, HttpFields.Mutable requestHeaders) {
     this.chain = chain;
@@ -50,19 +56,31 @@ final class ChainCall implements Call, FilteredCall {
 
   @Override
   public Map<String, String> attributes() {
+    Map<String, String> done = sealed;
+    if (done != null) {
+      return done;
+    }
     if (attributes == null) {
       attributes = new HashMap<>(4);
     }
     return attributes;
   }
 
-  /** Whether a filter attached attributes, without creating the map. */
-  boolean hasAttributes() {
-    return attributes != null && !attributes.isEmpty();
+  /**
+   * Ends the request side letting the call through; returns the verdict: this call when the data
+   * path needs it later, else the shared constant.
+   */
+  FilteredCall proceed() {
+    boolean hasAttributes = attributes != null && !attributes.isEmpty();
+    // A copy, so a filter that kept the map it filled cannot change it behind the data path's back.
+    sealed = hasAttributes ? Collections.unmodifiableMap(new HashMap<>(attributes)) : Map.of();
+    return hasAttributes || chain.observesResponse() ? this : FilteredCall.PROCEED;
   }
 
   /** Answers the call with {@code status} instead of forwarding it; returns this verdict. */
   ChainCall reject(GrpcStatus status) {
+    // A filter that timed out may still be filling the map: nothing of it is kept.
+    sealed = Map.of();
     rejection = status;
     return this;
   }
@@ -78,39 +96,23 @@ final class ChainCall implements Call, FilteredCall {
   }
 
   @Override
-  public void onResponseHeaders(HttpFields.Mutable headers) {
-    FieldsMetadata view = new FieldsMetadata(headers);
-    for (ChainLink link : chain.responseLinks()) {
-      if (link.seesResponseHeaders()) {
-        try {
-          link.filter().onResponseHeaders(this, view);
-        } catch (Exception | LinkageError | AssertionError e) {
-          // The headers may be on their way already; the trailers carry the failure instead.
-          link.failed(e);
-          failedOnResponse = link;
-        }
-      }
-    }
+  public CompletionStage<Void> onResponseHeaders(HttpFields.Mutable headers) {
+    return new HookPass(chain, this, false, headers).start();
   }
 
   @Override
-  public void onTrailers(HttpFields.Mutable trailers) {
-    FieldsMetadata view = new FieldsMetadata(trailers);
-    for (ChainLink link : chain.responseLinks()) {
-      if (link.seesTrailers()) {
-        try {
-          link.filter().onTrailers(this, view);
-        } catch (Exception | LinkageError | AssertionError e) {
-          link.failed(e);
-          failedOnResponse = link;
-        }
-      }
-    }
-    ChainLink failed = failedOnResponse;
-    if (failed != null) {
-      trailers.put("grpc-status", Integer.toString(failed.failureStatus().value()));
-      trailers.put("grpc-message", "call filter '" + failed.pluginId() + "' failed");
-    }
+  public CompletionStage<Void> onTrailers(HttpFields.Mutable trailers) {
+    return new HookPass(chain, this, true, trailers).start();
+  }
+
+  /** A response hook failed or timed out: the trailers will carry {@code status}. */
+  void failOnResponse(GrpcStatus status) {
+    responseFailure = status;
+  }
+
+  /** The status the trailers must carry because a response hook failed, or null. */
+  GrpcStatus responseFailure() {
+    return responseFailure;
   }
 
   @Override

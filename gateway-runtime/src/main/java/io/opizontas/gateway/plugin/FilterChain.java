@@ -12,6 +12,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,21 +25,25 @@ import org.eclipse.jetty.http.HttpFields;
  * The configured call filters, run in order for each call: what the data path sees through {@link
  * CallFilters}.
  *
- * <p>Filters that answer at once run back to back on the calling thread, and a call every filter
- * lets through untouched costs the chain one small object and no future. A filter that answers later
- * is waited for without a thread: the chain continues on whichever thread completes its stage, or
- * fails the call when the entry's timeout fires on the shared scheduler first.
+ * <p>Which thread runs what: {@link #onRequest} only hands the call to the filters pool, so no
+ * plugin code runs on the caller's (possibly a Jetty selector) thread. There, filters that answer at
+ * once run back to back. A filter that answers later is waited for without a thread: when its stage
+ * completes the chain goes on with a new task on the filters pool, unless the entry's timeout fired
+ * first on the timer. The timer only ever completes a verdict or hands work back to the pool, and no
+ * plugin code runs on it, so a plugin that blocks cannot keep timeouts from firing.
  */
 final class FilterChain implements CallFilters {
 
-  private static final CompletableFuture<FilteredCall> PROCEEDED = CompletableFuture.completedFuture(FilteredCall.PROCEED);
-
   private final ChainLink[] links;
   private final ChainLink[] responseLinks;
-  private final ScheduledExecutorService timers;
+  private final ExecutorService pool;
+  private final ScheduledExecutorService timer;
 
-  /** @param timers fires the timeouts of filters that answer later; tasks are tiny */
-  FilterChain(List<ChainLink> links, ScheduledExecutorService timers) {
+  /**
+   * @param pool  runs every filter method: a few threads for quick CPU work, shared by all calls
+   * @param timer fires the entries' timeouts; nothing that may block runs on it
+   */
+  FilterChain(List<ChainLink> links, ExecutorService pool, ScheduledExecutorService timer) {
     this.links = links.toArray(new ChainLink[0]);
     List<ChainLink> response = new ArrayList<>();
     for (int i = this.links.length - 1; i >= 0; i--) {
@@ -47,12 +52,16 @@ final class FilterChain implements CallFilters {
       }
     }
     this.responseLinks = response.toArray(new ChainLink[0]);
-    this.timers = timers;
+    this.pool = pool;
+    this.timer = timer;
   }
 
   @Override
   public CompletionStage<FilteredCall> onRequest(String service, String method, HttpFields.Mutable headers) {
-    return advance(new ChainCall(this, service, method, headers), 0);
+    ChainCall call = new ChainCall(this, service, method, headers);
+    CompletableFuture<FilteredCall> verdict = new CompletableFuture<>();
+    resume(call, 0, verdict);
+    return verdict;
   }
 
   boolean observesResponse() {
@@ -64,36 +73,60 @@ final class FilterChain implements CallFilters {
     return responseLinks;
   }
 
-  /** Runs the filters from {@code from} on, as far as they answer at once. */
-  private CompletionStage<FilteredCall> advance(ChainCall call, int from) {
+  ExecutorService pool() {
+    return pool;
+  }
+
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /** Why the pool refused a task: the call is answered with this instead. */
+  GrpcStatus refused() {
+    return pool.isShutdown()
+        ? GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway is shutting down")
+        : GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway's call filters are overloaded");
+  }
+
+  /** Runs the filters from {@code from} on, on the pool. */
+  private void resume(ChainCall call, int from, CompletableFuture<FilteredCall> verdict) {
+    try {
+      pool.execute(() -> advance(call, from, verdict));
+    } catch (RejectedExecutionException e) {
+      verdict.complete(call.reject(refused()));
+    }
+  }
+
+  /** Runs the filters from {@code from} on, as far as they answer at once; on a pool thread. */
+  private void advance(ChainCall call, int from, CompletableFuture<FilteredCall> verdict) {
     for (int i = from; i < links.length; i++) {
       ChainLink link = links[i];
       CompletionStage<FilterResult> stage;
       try {
         stage = link.filter().onRequest(call);
       } catch (Exception | LinkageError | AssertionError e) {
-        return verdict(call.reject(link.failed(e)));
+        verdict.complete(call.reject(link.failed(e)));
+        return;
       }
       if (stage == CallFilter.proceed()) {
         continue;
       }
       if (stage == null) {
-        return verdict(call.reject(link.broke("returned null instead of a stage")));
+        verdict.complete(call.reject(link.broke("returned null instead of a stage")));
+        return;
       }
       CompletableFuture<FilterResult> done = doneOrNull(stage);
       if (done == null) {
-        return new Pending(call, i).await(stage);
+        new Pending(call, i, verdict).await(stage);
+        return;
       }
       GrpcStatus stop = judge(link, done);
       if (stop != null) {
-        return verdict(call.reject(stop));
+        verdict.complete(call.reject(stop));
+        return;
       }
     }
-    return call.hasAttributes() || observesResponse() ? CompletableFuture.completedFuture(call) : PROCEEDED;
-  }
-
-  private static CompletionStage<FilteredCall> verdict(ChainCall rejected) {
-    return CompletableFuture.completedFuture(rejected);
+    verdict.complete(call.proceed());
   }
 
   /** The stage as a completed future, or null when it has not completed (or cannot tell). */
@@ -127,29 +160,30 @@ final class FilterChain implements CallFilters {
 
     private final ChainCall call;
     private final int index;
-    private final CompletableFuture<FilteredCall> verdict = new CompletableFuture<>();
-    private volatile ScheduledFuture<?> timer;
+    private final CompletableFuture<FilteredCall> verdict;
+    private volatile ScheduledFuture<?> timeout;
 
-    Pending(ChainCall call, int index) {
+    Pending(ChainCall call, int index, CompletableFuture<FilteredCall> verdict) {
       this.call = call;
       this.index = index;
+      this.verdict = verdict;
     }
 
-    CompletionStage<FilteredCall> await(CompletionStage<FilterResult> stage) {
+    void await(CompletionStage<FilterResult> stage) {
       try {
-        timer = timers.schedule(this, links[index].timeoutNanos(), TimeUnit.NANOSECONDS);
+        timeout = timer.schedule(this, links[index].timeoutNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
-        return verdict(call.reject(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway is shutting down")));
+        verdict.complete(call.reject(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway is shutting down")));
+        return;
       }
       try {
         stage.whenComplete(this);
       } catch (RuntimeException e) {
         accept(null, e);
       }
-      return verdict;
     }
 
-    /** The timeout fired first. */
+    /** The timeout fired first; on the timer. */
     @Override
     public void run() {
       if (compareAndSet(false, true)) {
@@ -157,13 +191,13 @@ final class FilterChain implements CallFilters {
       }
     }
 
-    /** The stage completed first. */
+    /** The stage completed first, on whichever thread completed it: the chain goes on on the pool. */
     @Override
     public void accept(FilterResult result, Throwable error) {
       if (!compareAndSet(false, true)) {
         return;
       }
-      ScheduledFuture<?> t = timer;
+      ScheduledFuture<?> t = timeout;
       if (t != null) {
         t.cancel(false);
       }
@@ -174,9 +208,11 @@ final class FilterChain implements CallFilters {
               : result == null ? link.broke("completed its stage with null instead of a result") : result.rejection().orElse(null);
       if (stop != null) {
         verdict.complete(call.reject(stop));
-        return;
+      } else if (index + 1 < links.length) {
+        resume(call, index + 1, verdict);
+      } else {
+        verdict.complete(call.proceed());
       }
-      advance(call, index + 1).whenComplete((next, e) -> verdict.complete(next));
     }
   }
 }

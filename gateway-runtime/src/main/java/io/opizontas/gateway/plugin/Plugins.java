@@ -22,7 +22,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.pf4j.ExtensionPoint;
 import org.pf4j.PluginWrapper;
@@ -47,6 +55,20 @@ public final class Plugins implements AutoCloseable {
   /** Keys of a {@code [[chain]]} entry the runtime reads itself; the filter never sees them. */
   static final Set<String> CHAIN_KEYS = Set.of("timeout", "failure_status");
 
+  /**
+   * Threads of the filters pool, which runs every call filter method of every call. Filters do
+   * quick CPU work on metadata and must not block, so about one thread per core keeps them off the
+   * I/O threads without idle threads; at least two, so one stuck filter does not stop all calls.
+   */
+  static final int FILTER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  /**
+   * Filter tasks that may wait for a pool thread. A call has at most one waiting, so this bounds the
+   * memory of a burst or of filters that block against the contract; beyond it calls are answered
+   * UNAVAILABLE (retryable) rather than queued without limit.
+   */
+  static final int FILTER_QUEUE = 65_536;
+
   private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
 
   /** The extension points of gateway-api, in the order the start-up line lists them. */
@@ -55,29 +77,32 @@ public final class Plugins implements AutoCloseable {
 
   private final PluginDirectory directory;
   private final Clock clock;
-  private final ScheduledExecutorService scheduler;
-  private final ScheduledExecutorService borrowed;
+  private final ScheduledExecutorService timer;
+  private final ExecutorService filterPool;
   private final Map<String, RuntimePluginContext> contexts = new ConcurrentHashMap<>();
+  private final List<ExecutorService> pluginSchedulers = new CopyOnWriteArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
 
-  private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService scheduler) {
+  private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
     this.clock = clock;
-    this.scheduler = scheduler;
-    this.borrowed = new BorrowedScheduler(scheduler);
+    this.timer = timer;
+    this.filterPool = new ThreadPoolExecutor(FILTER_THREADS, FILTER_THREADS, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(FILTER_QUEUE), daemonThreads("opizontas-filters-", new AtomicInteger()));
   }
 
   /**
    * Loads and starts every plugin jar in {@code directory}. A missing directory means no plugins
    * (the embedded default configuration needs none).
    *
-   * @param clock     lent to plugins through their context
-   * @param scheduler shared by plugins and by the chain's timeouts; owned by the caller, who shuts
-   *                  it down after {@link #close}
+   * @param clock lent to plugins through their context
+   * @param timer fires the timeouts of call filters. No plugin code runs on it (plugins get
+   *              schedulers of their own), so keep it to tasks that never block. Owned by the
+   *              caller, who shuts it down after {@link #close}
    * @throws PluginLoadException on the first jar that is unreadable, has no descriptor, repeats an
    *     id, requires a newer gateway-api, bundles the contract, or whose plugin class fails to start
    */
-  public static Plugins load(Path directory, Clock clock, ScheduledExecutorService scheduler) {
+  public static Plugins load(Path directory, Clock clock, ScheduledExecutorService timer) {
     PluginDirectory plugins = new PluginDirectory(directory, ApiVersion.current());
     plugins.loadAll();
     try {
@@ -97,7 +122,7 @@ public final class Plugins implements AutoCloseable {
     } else {
       LOG.info("No plugins directory at {}; no plugins loaded", directory.toAbsolutePath());
     }
-    return new Plugins(plugins, clock, scheduler);
+    return new Plugins(plugins, clock, timer);
   }
 
   /** The extension points a plugin contributes to, such as {@code RegistryBackend}, for the log. */
@@ -127,12 +152,30 @@ public final class Plugins implements AutoCloseable {
     return create(role, pluginId, "plugin '" + pluginId + "'");
   }
 
-  /** The context lent to every extension of {@code pluginId}: one logger, metrics and scheduler. */
+  /**
+   * The context lent to every extension of {@code pluginId}: one logger, metrics and scheduler. The
+   * scheduler is the plugin's own single thread (started at its first task), so a task that blocks
+   * there delays only that plugin's tasks; it stops at {@link #close}.
+   */
   public PluginContext context(String pluginId) {
-    return contexts.computeIfAbsent(
-        pluginId,
-        id -> new RuntimePluginContext(
-            id, clock, LoggerFactory.getLogger("opizontas.plugin." + id), new MemoryPluginMetrics(), borrowed));
+    return contexts.computeIfAbsent(pluginId, id -> {
+      ScheduledThreadPoolExecutor scheduler =
+          new ScheduledThreadPoolExecutor(1, daemonThreads("opizontas-plugin-" + id, null));
+      // Registries cancel a lease's expiry timer at every keep-alive: drop it from the queue at once.
+      scheduler.setRemoveOnCancelPolicy(true);
+      pluginSchedulers.add(scheduler);
+      return new RuntimePluginContext(id, clock, LoggerFactory.getLogger("opizontas.plugin." + id),
+          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler));
+    });
+  }
+
+  /** Daemon threads named {@code prefix}, numbered from 1 when {@code numbers} is given. */
+  private static ThreadFactory daemonThreads(String prefix, AtomicInteger numbers) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, numbers == null ? prefix : prefix + numbers.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
@@ -168,7 +211,7 @@ public final class Plugins implements AutoCloseable {
     synchronized (closers) {
       closers.addAll(started);
     }
-    return new FilterChain(links, scheduler);
+    return new FilterChain(links, filterPool, timer);
   }
 
   private ChainLink startLink(PluginSection section, List<Runnable> started) {
@@ -302,14 +345,19 @@ public final class Plugins implements AutoCloseable {
   }
 
   /**
-   * Closes every extension this instance started, last started first, then stops and unloads the
-   * plugins and their class loaders. Failures are logged and skipped.
+   * Closes every extension this instance started, last started first, stops the filters pool and
+   * the plugins' schedulers, then stops and unloads the plugins and their class loaders. Failures are
+   * logged and skipped.
    */
   @Override
   public void close() {
     synchronized (closers) {
       closeAll(closers);
       closers.clear();
+    }
+    filterPool.shutdownNow();
+    for (ExecutorService scheduler : pluginSchedulers) {
+      scheduler.shutdownNow();
     }
     try {
       directory.stopPlugins();

@@ -10,14 +10,15 @@ import org.eclipse.jetty.http.HttpFields;
  */
 public interface CallFilters {
 
-  /** No filters: every call proceeds untouched. */
+  /** No filters: every call proceeds untouched, on the caller's thread, at no cost. */
   CallFilters NONE =
       (service, method, headers) -> CompletableFuture.completedFuture(FilteredCall.PROCEED);
 
   /**
-   * Runs the request side of the chain. Must not block; the stage may complete on any thread. The
-   * filters may edit {@code headers} before the stage completes; the data path forwards them after.
-   * A stage that completes exceptionally fails the call with INTERNAL.
+   * Runs the request side of the chain. Returns at once without running filter code on the calling
+   * thread (a Jetty I/O thread may call it); the stage completes on another thread. The filters may
+   * edit {@code headers} until the stage completes; the data path forwards them after. A stage that
+   * completes exceptionally fails the call with INTERNAL.
    */
   CompletionStage<FilteredCall> onRequest(String service, String method, HttpFields.Mutable headers);
 }

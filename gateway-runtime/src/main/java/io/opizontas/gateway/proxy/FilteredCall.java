@@ -2,9 +2,18 @@ package io.opizontas.gateway.proxy;
 
 import io.opizontas.gateway.api.GrpcStatus;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.jetty.http.HttpFields;
 
-/** The chain's verdict on one call, and its hooks for the response side. */
+/**
+ * The chain's verdict on one call, and its hooks for the response side.
+ *
+ * <p>The hooks run the filters off the caller's thread and answer with a stage; the caller forwards
+ * the fields once the stage completes, on whichever thread completes it. A stage never completes
+ * exceptionally: a filter that fails or times out has its edits dropped, and {@link #onTrailers}
+ * rewrites the status instead.
+ */
 public interface FilteredCall {
 
   /** Proceed, and leave the response alone. */
@@ -16,21 +25,35 @@ public interface FilteredCall {
   }
 
   /**
-   * Attributes the filters attached to the call for routing (for example the credential accepted),
-   * read-only; empty when none did.
+   * Attributes the filters attached to the call for routing (for example the credential accepted):
+   * an unmodifiable copy taken when the request side ended; empty when none did.
    */
   default Map<String, String> attributes() {
     return Map.of();
   }
 
-  /** Whether {@link #onResponseHeaders} and {@link #onTrailers} want to see the response. */
+  /**
+   * Whether {@link #onResponseHeaders} and {@link #onTrailers} want to see the response. When false
+   * the caller may skip them, and the fields copy they need.
+   */
   default boolean observesResponse() {
     return false;
   }
 
-  /** Edits the response headers before they go to the client. Runs on a Jetty thread: be quick. */
-  default void onResponseHeaders(HttpFields.Mutable headers) {}
+  /**
+   * Edits the response headers before they go to the client: {@code headers} holds the edits when
+   * the stage completes, and must not be touched before. Completes at once by default.
+   */
+  default CompletionStage<Void> onResponseHeaders(HttpFields.Mutable headers) {
+    return CompletableFuture.completedFuture(null);
+  }
 
-  /** Edits the trailers (or a trailers-only response) before they go to the client. */
-  default void onTrailers(HttpFields.Mutable trailers) {}
+  /**
+   * Edits the trailers (or a trailers-only response) before they go to the client: {@code trailers}
+   * holds the edits when the stage completes, and must not be touched before. Completes at once by
+   * default.
+   */
+  default CompletionStage<Void> onTrailers(HttpFields.Mutable trailers) {
+    return CompletableFuture.completedFuture(null);
+  }
 }

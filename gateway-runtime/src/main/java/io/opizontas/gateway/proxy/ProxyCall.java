@@ -240,7 +240,7 @@ final class ProxyCall implements Stream.Listener {
     HeadersFrame frame = ending == Ending.MID_RESPONSE
         ? GrpcFrames.trailers(toClient.id(), status)
         : GrpcFrames.trailersOnly(toClient.id(), status);
-    endClient(filterTrailers(frame));
+    endClient(frame);
     cancelUpstream();
   }
 
@@ -249,7 +249,7 @@ final class ProxyCall implements Stream.Listener {
     if (end() == Ending.ALREADY_ENDED) {
       return;
     }
-    endClient(filterTrailers(new HeadersFrame(toClient.id(), upstreamFrame.getMetaData(), null, true)));
+    endClient(new HeadersFrame(toClient.id(), upstreamFrame.getMetaData(), null, true));
     // The backend answered before the whole request reached it: it wants no more of it.
     OutboundStream up = toBackend();
     if (up != null && !up.isEnded()) {
@@ -258,12 +258,30 @@ final class ProxyCall implements Stream.Listener {
   }
 
   /**
-   * Sends the client its terminal frame. A client still sending then gets RST_STREAM(NO_ERROR), as
-   * RFC 9113 section 8.1 has servers do: it stops uploading, and its stream slot is free at once.
-   * Until then, request DATA that arrives is read and dropped.
+   * Sends the client its terminal frame, after the filters' trailer hooks edited it. A client still
+   * sending then gets RST_STREAM(NO_ERROR), as RFC 9113 section 8.1 has servers do: it stops
+   * uploading, and its stream slot is free at once. Until then, request DATA that arrives is read
+   * and dropped.
    */
   private void endClient(HeadersFrame terminal) {
     discardingRequest = true;
+    FilteredCall call = filtered;
+    if (!call.observesResponse()) {
+      writeClientEnd(terminal);
+      return;
+    }
+    MetaData metaData = terminal.getMetaData();
+    HttpFields.Mutable fields = HttpFields.build(metaData.getHttpFields());
+    // The hooks' stage never fails; it completes once their edits are in the fields.
+    call.onTrailers(fields).whenComplete((edited, failure) -> {
+      MetaData trailers = metaData instanceof MetaData.Response response
+          ? new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields)
+          : new MetaData(HttpVersion.HTTP_2, fields);
+      writeClientEnd(new HeadersFrame(terminal.getStreamId(), trailers, null, true));
+    });
+  }
+
+  private void writeClientEnd(HeadersFrame terminal) {
     toClient.end(terminal, Callback.from(() -> {
       if (!clientStream.isRemotelyClosed()) {
         clientStream.reset(new ResetFrame(clientStream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP);
@@ -283,11 +301,18 @@ final class ProxyCall implements Stream.Listener {
     }
     MetaData.Response response = (MetaData.Response) frame.getMetaData();
     FilteredCall call = filtered;
-    if (call.observesResponse()) {
-      HttpFields.Mutable fields = HttpFields.build(response.getHttpFields());
-      call.onResponseHeaders(fields);
-      response = new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields);
+    if (!call.observesResponse()) {
+      writeResponseHeaders(upstreamStream, response);
+      return;
     }
+    HttpFields.Mutable fields = HttpFields.build(response.getHttpFields());
+    int status = response.getStatus();
+    // The client stream stays reserved meanwhile: whatever ends the call waits for these headers.
+    call.onResponseHeaders(fields).whenComplete((edited, failure) ->
+        writeResponseHeaders(upstreamStream, new MetaData.Response(status, null, HttpVersion.HTTP_2, fields)));
+  }
+
+  private void writeResponseHeaders(Stream upstreamStream, MetaData.Response response) {
     toClient.headers(new HeadersFrame(toClient.id(), response, null, false), new Callback() {
       @Override
       public void succeeded() {
@@ -313,7 +338,7 @@ final class ProxyCall implements Stream.Listener {
       return;
     }
     if (ending == Ending.BEFORE_RESPONSE) {
-      endClient(filterTrailers(GrpcFrames.trailersOnly(toClient.id(), status)));
+      endClient(GrpcFrames.trailersOnly(toClient.id(), status));
     } else if (resetCode >= 0) {
       // Mid-response, the client maps the same RST_STREAM code to the status the spec gives it.
       discardingRequest = true;
@@ -345,20 +370,6 @@ final class ProxyCall implements Stream.Listener {
         return;
       }
     }
-  }
-
-  private HeadersFrame filterTrailers(HeadersFrame frame) {
-    FilteredCall call = filtered;
-    if (!call.observesResponse()) {
-      return frame;
-    }
-    MetaData metaData = frame.getMetaData();
-    HttpFields.Mutable fields = HttpFields.build(metaData.getHttpFields());
-    call.onTrailers(fields);
-    MetaData edited = metaData instanceof MetaData.Response response
-        ? new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields)
-        : new MetaData(HttpVersion.HTTP_2, fields);
-    return new HeadersFrame(frame.getStreamId(), edited, null, true);
   }
 
   private void deadlineExpired() {

@@ -17,8 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -92,13 +91,16 @@ public final class Gateway implements AutoCloseable {
 
   private static Gateway start(GatewayConfig config, ByteBufferPool buffers, Deque<AutoCloseable> started)
       throws Exception {
-    ScheduledExecutorService pluginTimers = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "opizontas-plugins");
+    // The call filters' timeouts: plugins run their own tasks elsewhere, so nothing blocks this one.
+    ScheduledThreadPoolExecutor filterTimer = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, "opizontas-filter-timer");
       thread.setDaemon(true);
       return thread;
     });
-    started.push(pluginTimers::shutdownNow);
-    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), pluginTimers);
+    // Most timeouts are cancelled (the filter answered): keep the queue to the ones still pending.
+    filterTimer.setRemoveOnCancelPolicy(true);
+    started.push(filterTimer::shutdownNow);
+    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     CallFilters filters = plugins.startChain(config.chain());
     EndpointTable endpoints = new EndpointTable();

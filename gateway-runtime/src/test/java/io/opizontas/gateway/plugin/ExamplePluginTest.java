@@ -117,7 +117,7 @@ class ExamplePluginTest {
     HttpFields.Mutable request = HttpFields.build().add("content-type", "application/grpc");
     FilteredCall open = chain.onRequest("grpc.testing.TestService", "EmptyCall", request).toCompletableFuture().get(5, TimeUnit.SECONDS);
     HttpFields.Mutable response = HttpFields.build().add("content-type", "application/grpc");
-    open.onResponseHeaders(response);
+    open.onResponseHeaders(response).toCompletableFuture().get(5, TimeUnit.SECONDS);
     FilteredCall closed = chain.onRequest("grpc.testing.TestService", "UnaryCall", HttpFields.build())
         .toCompletableFuture().get(5, TimeUnit.SECONDS);
 

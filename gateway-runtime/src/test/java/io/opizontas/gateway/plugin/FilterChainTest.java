@@ -1,6 +1,7 @@
 package io.opizontas.gateway.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -17,14 +18,20 @@ import io.opizontas.gateway.proxy.FilteredCall;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +45,7 @@ class FilterChainTest {
   private static final Duration TIMEOUT = Duration.ofMillis(200);
 
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+  private final ExecutorService pool = Executors.newFixedThreadPool(2, runnable -> new Thread(runnable, "test-filters"));
   private final Logger log = (Logger) LoggerFactory.getLogger("test.chain");
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   private final AtomicLong nanos = new AtomicLong();
@@ -52,6 +60,12 @@ class FilterChainTest {
   void stop() {
     log.detachAppender(logged);
     timers.shutdownNow();
+    pool.shutdownNow();
+  }
+
+  /** Runs a response hook and waits for its stage. */
+  private static void await(CompletionStage<Void> hook) throws Exception {
+    hook.toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
 
   /** A filter from a lambda: the request side only. */
@@ -94,7 +108,7 @@ class FilterChainTest {
           call.requestHeaders().add("x-second", call.requestHeaders().get("x-first") + "+2");
           call.requestHeaders().remove("x-user");
           return CallFilter.proceed();
-        }))), timers);
+        }))), pool, timers);
 
     HttpFields.Mutable headers = request();
     FilteredCall verdict = run(chain, "SayHello", headers);
@@ -114,7 +128,7 @@ class FilterChainTest {
         link("later", filter(call -> {
           reached.incrementAndGet();
           return CallFilter.proceed();
-        }))), timers);
+        }))), pool, timers);
 
     FilteredCall verdict = run(chain, "SayHello", request());
 
@@ -136,7 +150,7 @@ class FilterChainTest {
         link("later", filter(call -> {
           reached.incrementAndGet();
           return CallFilter.proceed();
-        }))), timers);
+        }))), pool, timers);
 
     FilteredCall failed = run(chain, "Boom", request());
     FilteredCall fine = run(chain, "SayHello", request());
@@ -155,17 +169,17 @@ class FilterChainTest {
     FilterChain chain = new FilterChain(List.of(
         link("flaky", filter(call -> {
           throw new IllegalStateException("down");
-        }), GrpcStatusCode.UNAVAILABLE)), timers);
+        }), GrpcStatusCode.UNAVAILABLE)), pool, timers);
 
     assertThat(run(chain, "SayHello", request()).rejection().code()).isEqualTo(GrpcStatusCode.UNAVAILABLE);
   }
 
   @Test
   void aNullStageANullResultAndAFailedStageEachFailTheCall() throws Exception {
-    FilterChain nullStage = new FilterChain(List.of(link("a", filter(call -> null))), timers);
-    FilterChain nullResult = new FilterChain(List.of(link("b", filter(call -> CompletableFuture.completedFuture(null)))), timers);
+    FilterChain nullStage = new FilterChain(List.of(link("a", filter(call -> null))), pool, timers);
+    FilterChain nullResult = new FilterChain(List.of(link("b", filter(call -> CompletableFuture.completedFuture(null)))), pool, timers);
     FilterChain failedStage = new FilterChain(List.of(
-        link("c", filter(call -> CompletableFuture.failedFuture(new IllegalArgumentException("no"))))), timers);
+        link("c", filter(call -> CompletableFuture.failedFuture(new IllegalArgumentException("no"))))), pool, timers);
 
     assertThat(run(nullStage, "M", request()).rejection().message()).isEqualTo("call filter 'a' failed");
     assertThat(run(nullResult, "M", request()).rejection().message()).isEqualTo("call filter 'b' failed");
@@ -177,7 +191,7 @@ class FilterChainTest {
   }
 
   @Test
-  void anAsyncFilterIsWaitedForWithoutAThreadAndTheChainGoesOnWhereItCompletes() throws Exception {
+  void anAsyncFilterIsWaitedForWithoutAThreadAndTheChainGoesOnOnThePool() throws Exception {
     CompletableFuture<FilterResult> lookup = new CompletableFuture<>();
     List<String> threads = new CopyOnWriteArrayList<>();
     FilterChain chain = new FilterChain(List.of(
@@ -189,7 +203,7 @@ class FilterChainTest {
           threads.add(Thread.currentThread().getName());
           call.attributes().put("seen", call.requestHeaders().get("x-looked-up"));
           return CallFilter.proceed();
-        }))), timers);
+        }))), pool, timers);
 
     HttpFields.Mutable headers = request();
     CompletionStage<FilteredCall> stage = chain.onRequest("helloworld.Greeter", "SayHello", headers);
@@ -201,14 +215,14 @@ class FilterChainTest {
 
     assertThat(verdict.rejection()).isNull();
     assertThat(verdict.attributes()).containsEntry("seen", "yes");
-    assertThat(threads).containsExactly("lookup-completer");
+    assertThat(threads).as("not the thread that completed the stage").containsExactly("test-filters");
   }
 
   @Test
   void anAsyncRejectionIsTheVerdict() throws Exception {
     FilterChain chain = new FilterChain(List.of(
         link("async", filter(call -> CompletableFuture.supplyAsync(
-            () -> FilterResult.reject(GrpcStatusCode.UNAUTHENTICATED, "expired"))))), timers);
+            () -> FilterResult.reject(GrpcStatusCode.UNAUTHENTICATED, "expired"))))), pool, timers);
 
     assertThat(run(chain, "M", request()).rejection())
         .isEqualTo(GrpcStatus.of(GrpcStatusCode.UNAUTHENTICATED, "expired"));
@@ -223,7 +237,7 @@ class FilterChainTest {
         link("later", filter(call -> {
           reached.incrementAndGet();
           return CallFilter.proceed();
-        }))), timers);
+        }))), pool, timers);
 
     long start = System.nanoTime();
     FilteredCall verdict = run(chain, "M", request());
@@ -241,7 +255,7 @@ class FilterChainTest {
     FilterChain chain = new FilterChain(List.of(link("rude", filter(call -> {
       call.requestHeaders().set("content-type", "text/plain");
       return CallFilter.proceed();
-    }))), timers);
+    }))), pool, timers);
 
     HttpFields.Mutable headers = request();
     assertThat(run(chain, "M", headers).rejection().code()).isEqualTo(GrpcStatusCode.INTERNAL);
@@ -289,14 +303,14 @@ class FilterChainTest {
     FilterChain chain = new FilterChain(List.of(
         link("outer", new Observer("outer", seen, false)),
         link("requestOnly", filter(call -> CallFilter.proceed())),
-        link("inner", new Observer("inner", seen, false))), timers);
+        link("inner", new Observer("inner", seen, false))), pool, timers);
 
     FilteredCall verdict = run(chain, "M", request());
     HttpFields.Mutable response = HttpFields.build().add("content-type", "application/grpc");
     HttpFields.Mutable trailers = HttpFields.build().add("grpc-status", "0");
     assertThat(verdict.observesResponse()).isTrue();
-    verdict.onResponseHeaders(response);
-    verdict.onTrailers(trailers);
+    await(verdict.onResponseHeaders(response));
+    await(verdict.onTrailers(trailers));
 
     assertThat(seen).containsExactly("inner:headers", "outer:headers", "inner:trailers:0", "outer:trailers:0");
     assertThat(response.getValuesList("x-via")).containsExactly("inner", "outer");
@@ -305,7 +319,7 @@ class FilterChainTest {
 
   @Test
   void aChainWithoutResponseHooksDoesNotObserveTheResponse() throws Exception {
-    FilterChain chain = new FilterChain(List.of(link("a", filter(call -> CallFilter.proceed()))), timers);
+    FilterChain chain = new FilterChain(List.of(link("a", filter(call -> CallFilter.proceed()))), pool, timers);
     assertThat(chain.observesResponse()).isFalse();
     assertThat(run(chain, "M", request()).observesResponse()).isFalse();
   }
@@ -315,23 +329,106 @@ class FilterChainTest {
     List<String> seen = new ArrayList<>();
     FilterChain chain = new FilterChain(List.of(
         link("outer", new Observer("outer", seen, false)),
-        link("broken", new Observer("broken", seen, true), GrpcStatusCode.UNAVAILABLE)), timers);
+        link("broken", new Observer("broken", seen, true), GrpcStatusCode.UNAVAILABLE)), pool, timers);
 
     FilteredCall verdict = run(chain, "M", request());
-    verdict.onResponseHeaders(HttpFields.build());
+    await(verdict.onResponseHeaders(HttpFields.build()));
     HttpFields.Mutable trailers = HttpFields.build().add("grpc-status", "0");
-    verdict.onTrailers(trailers);
+    await(verdict.onTrailers(trailers));
 
     assertThat(seen).as("the other hooks still run").contains("outer:headers", "outer:trailers:0");
     assertThat(trailers.get("grpc-status")).isEqualTo("14");
     assertThat(trailers.get("grpc-message")).isEqualTo("call filter 'broken' failed");
   }
 
+  /** Waits for {@code latch} in a filter or pool task; the test opens it before it ends. */
+  private static void awaitOpen(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void aResponseHookThatDoesNotReturnInTimeHasItsEditsDroppedAndTheTrailersCarryTheTimeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CallFilter stuck = new CallFilter() {
+      @Override
+      public void start(PluginConfig config, PluginContext context) {}
+
+      @Override
+      public CompletionStage<FilterResult> onRequest(Call call) {
+        return CallFilter.proceed();
+      }
+
+      @Override
+      public void onResponseHeaders(Call call, Metadata headers) {
+        headers.add("x-via", "stuck");
+        awaitOpen(release);
+      }
+    };
+    FilterChain chain = new FilterChain(List.of(
+        link("outer", new Observer("outer", seen, false)),
+        link("stuck", stuck, GrpcStatusCode.UNAVAILABLE)), pool, timers);
+
+    try {
+      FilteredCall verdict = run(chain, "M", request());
+      HttpFields.Mutable response = HttpFields.build().add("content-type", "application/grpc");
+      long start = System.nanoTime();
+      await(verdict.onResponseHeaders(response));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      HttpFields.Mutable trailers = HttpFields.build().add("grpc-status", "0");
+      await(verdict.onTrailers(trailers));
+
+      assertThat(took).isGreaterThanOrEqualTo(TIMEOUT);
+      assertThat(response.getValuesList("x-via")).as("the stuck hook's edit is dropped").containsExactly("outer");
+      assertThat(seen).as("the other hooks still run").containsExactly("outer:headers", "outer:trailers:0");
+      assertThat(trailers.get("grpc-status")).isEqualTo("14");
+      assertThat(trailers.get("grpc-message")).isEqualTo("call filter 'stuck' timed out after 200ms");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void theVerdictsAttributesAreAnUnmodifiableCopy() throws Exception {
+    AtomicReference<Map<String, String>> kept = new AtomicReference<>();
+    FilterChain chain = new FilterChain(List.of(link("auth", filter(call -> {
+      call.attributes().put("principal", "ada");
+      kept.set(call.attributes());
+      return CallFilter.proceed();
+    }))), pool, timers);
+
+    FilteredCall verdict = run(chain, "M", request());
+    kept.get().put("principal", "mallory");
+
+    assertThat(verdict.attributes()).containsExactly(Map.entry("principal", "ada"));
+    assertThatThrownBy(() -> verdict.attributes().put("route", "b")).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void aCallThePoolCannotTakeIsAnsweredUnavailable() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ThreadPoolExecutor full = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new SynchronousQueue<>());
+    try {
+      full.execute(() -> awaitOpen(release));
+      FilterChain chain = new FilterChain(List.of(link("a", filter(call -> CallFilter.proceed()))), full, timers);
+
+      assertThat(run(chain, "M", request()).rejection())
+          .isEqualTo(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway's call filters are overloaded"));
+    } finally {
+      release.countDown();
+      full.shutdownNow();
+    }
+  }
+
   @Test
   void aFailingFilterIsLoggedOncePerBurstWithTheCountOfWhatWasLeftOut() throws Exception {
     FilterChain chain = new FilterChain(List.of(link("flaky", filter(call -> {
       throw new IllegalStateException("down");
-    }))), timers);
+    }))), pool, timers);
 
     for (int i = 0; i < 50; i++) {
       assertThat(run(chain, "M", request()).rejection()).isNotNull();

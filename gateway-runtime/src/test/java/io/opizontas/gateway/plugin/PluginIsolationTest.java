@@ -55,7 +55,7 @@ class PluginIsolationTest {
     HttpFields.Mutable request = HttpFields.build().add("x-json", "{\"a\":[1,2]}");
     FilteredCall verdict = chain.onRequest("pkg.Svc", "M", request).toCompletableFuture().get(5, TimeUnit.SECONDS);
     HttpFields.Mutable response = HttpFields.build();
-    verdict.onResponseHeaders(response);
+    verdict.onResponseHeaders(response).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
     assertThat(response.get("x-old")).isEqualTo(OLD_VERSION);
     assertThat(response.get("x-app")).isEqualTo(gatewayVersion);

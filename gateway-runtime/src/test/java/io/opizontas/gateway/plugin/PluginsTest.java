@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -86,7 +87,33 @@ class PluginsTest {
         .isEqualTo("keys=[value] logger=opizontas.plugin.stamp plugin=stamp");
     assertThat(verdict.attributes()).containsEntry("stamp", "v1");
     assertThat(plugins.metrics("stamp")).containsEntry("stamped_total", 0.0);
-    assertThat(scheduler.isShutdown()).as("a plugin cannot shut the shared scheduler down").isFalse();
+    assertThat(plugins.context("stamp").scheduler().submit(() -> "ran").get(5, TimeUnit.SECONDS))
+        .as("a plugin cannot shut its scheduler down")
+        .isEqualTo("ran");
+  }
+
+  @Test
+  void eachPluginHasItsOwnSchedulerSoATaskThatBlocksDelaysOnlyItsOwnPlugin() throws Exception {
+    load();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocking = new CountDownLatch(1);
+    plugins.context("slow").scheduler().execute(() -> {
+      blocking.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      assertThat(blocking.await(5, TimeUnit.SECONDS)).isTrue();
+      String ranOn = plugins.context("other").scheduler()
+          .schedule(() -> Thread.currentThread().getName(), 1, TimeUnit.MILLISECONDS)
+          .get(5, TimeUnit.SECONDS);
+      assertThat(ranOn).isEqualTo("opizontas-plugin-other");
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test

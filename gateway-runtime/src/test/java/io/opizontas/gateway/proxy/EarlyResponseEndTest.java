@@ -8,6 +8,7 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.RawBackend;
@@ -53,7 +54,11 @@ class EarlyResponseEndTest {
   void trailersThenResetNoErrorMidUploadReachTheClientAsTheBackendsStatus() throws Exception {
     try (RawBackend backend = new RawBackend(EarlyResponseEndTest::answerEarlyLikeGrpcGo, true);
         Gateway gateway = TestGateways.start(Map.of(ByteService.SERVICE, List.of(backend.endpoint())))) {
-      ManagedChannel channel = TestGateways.channel(gateway);
+      // A 64 KiB window: the response is still being forwarded when the backend's reset arrives.
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.address().getPort())
+          .usePlaintext()
+          .flowControlWindow(65_535)
+          .build();
       try {
         for (int round = 0; round < 20; round++) {
           Outcome outcome = uploadUntilTheBackendAnswers(channel);

@@ -90,7 +90,7 @@ class HeaderRewriteIT {
     HttpFields.Mutable headers = HttpFields.build();
     FilteredCall verdict = call(example(), "post.PostService", headers);
     HttpFields.Mutable response = HttpFields.build();
-    verdict.onResponseHeaders(response);
+    verdict.onResponseHeaders(response).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
     assertThat(headers.get("x-tier")).isEqualTo("basic");
     assertThat(response.contains("x-served-by")).isFalse();
@@ -101,8 +101,8 @@ class HeaderRewriteIT {
     FilteredCall verdict = call(example(), "helloworld.Greeter", HttpFields.build());
     HttpFields.Mutable response = HttpFields.build().add("content-type", "application/grpc");
     HttpFields.Mutable trailers = HttpFields.build().add("grpc-status", "0").add("x-internal-trace", "abc");
-    verdict.onResponseHeaders(response);
-    verdict.onTrailers(trailers);
+    verdict.onResponseHeaders(response).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    verdict.onTrailers(trailers).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
     assertThat(response.get("x-served-by")).isEqualTo("greeter");
     assertThat(trailers.contains("x-internal-trace")).isFalse();
