@@ -246,7 +246,10 @@ final class EndpointSessions {
     }
   }
 
-  /** A call waiting for a stream slot; it fails once the connect timeout passed without one. */
+  /**
+   * A call waiting for a stream slot. It fails with the connect's failure, or once the connect
+   * timeout passed with no connect running and no slot free.
+   */
   private final class Waiter {
     private final Promise<UpstreamSession> promise;
     private final AtomicBoolean done = new AtomicBoolean();
@@ -282,6 +285,11 @@ final class EndpointSessions {
     void expire() {
       boolean zeroStreams;
       try (AutoLock ignored = lock.lock()) {
+        if (connecting) {
+          // The connect ends within its own timeout and says why better; wait for its outcome.
+          timer = scheduler.schedule(this::expire, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+          return;
+        }
         waiters.remove(this);
         zeroStreams = sessions.stream().anyMatch(UpstreamSession::awaitingStreams);
       }
