@@ -14,7 +14,8 @@ import java.time.Duration;
  * @param sessionWindow        HTTP/2 connection receive window, bytes
  * @param streamWindow         HTTP/2 stream receive window, bytes; bounds the memory one call can pin
  * @param idleTimeout          a client connection with no stream for this long is closed
- * @param maxHeaderListSize    largest request header block accepted, bytes
+ * @param maxHeaderListSize    largest request header list (metadata) a call may carry, bytes, counted
+ *     as RFC 9113 does: name + value + 32 per field, pseudo-headers included
  * @param maxHops              gateways a call may already have passed; one more is a routing loop
  */
 public record ServerConfig(
@@ -35,6 +36,19 @@ public record ServerConfig(
       int streamWindow, Duration idleTimeout, int maxHeaderListSize) {
     this(listen, drainTimeout, maxConcurrentStreams, sessionWindow, streamWindow, idleTimeout, maxHeaderListSize,
         DEFAULT_MAX_HOPS);
+  }
+
+  /**
+   * Largest header block the HPACK decoders accept, four times {@link #maxHeaderListSize}. A request
+   * between the two is decoded in full, so the connection's HPACK state stays intact and only that
+   * call is refused; a block over this one is abandoned mid-decode, which leaves the dynamic table
+   * unknown, so its connection must close. It is also the MAX_HEADER_LIST_SIZE announced to clients
+   * (Jetty applies the announced value to its own decoder). Backend sessions send and accept header
+   * blocks up to this size too, so metadata added by filters and large trailers never fail in the
+   * gateway's own encoders.
+   */
+  public int headerDecodeLimit() {
+    return (int) Math.min(Integer.MAX_VALUE, 4L * maxHeaderListSize);
   }
 
   public static ServerConfig defaults() {

@@ -11,7 +11,10 @@ import java.time.Duration;
  *     keepalive. grpc-java servers answer PINGs more frequent than 5 minutes (their default
  *     permitKeepAliveTime) with GOAWAY ENHANCE_YOUR_CALM, which is why the default is 5 minutes
  * @param keepaliveTimeout  a session whose PING is not answered within this is closed
- * @param sessionWindow     HTTP/2 connection receive window, bytes
+ * @param sessionWindow     HTTP/2 connection receive window, bytes. It is credit, not memory: the bytes the
+ *     gateway holds for a connection are bounded by its calls' stream windows. The default, 64 stream
+ *     windows, lets 64 calls whose clients stopped reading share one connection before it counts as
+ *     full and new calls go to another session
  * @param streamWindow      HTTP/2 stream receive window, bytes
  */
 public record UpstreamConfig(
@@ -28,7 +31,7 @@ public record UpstreamConfig(
         Duration.ofMinutes(5),
         Duration.ofMinutes(5),
         Duration.ofSeconds(20),
-        8 * 1024 * 1024,
+        64 * 1024 * 1024,
         1024 * 1024);
   }
 }

@@ -102,6 +102,24 @@ public final class EndpointTable {
     return () -> listeners.remove(listener);
   }
 
+  /**
+   * Subscribes, then calls {@code listener} once with every service's current snapshot. Each
+   * replayed snapshot is delivered under its service's merge lock, like a change, so the listener
+   * sees every service's snapshots in order, starting from the table as it is now.
+   */
+  public Subscription follow(Listener listener) {
+    Subscription subscription = subscribe(listener);
+    for (Map.Entry<String, Map<String, Set<Endpoint>>> entry : bySource.entrySet()) {
+      synchronized (entry.getValue()) {
+        ServiceEndpoints current = services.get(entry.getKey());
+        if (current != null) {
+          listener.changed(current);
+        }
+      }
+    }
+    return subscription;
+  }
+
   private void update(String source, String service, Set<Endpoint> endpoints) {
     Map<String, Set<Endpoint>> sources = bySource.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
     // Merging under the service's lock keeps concurrent reports of two backends from losing one.

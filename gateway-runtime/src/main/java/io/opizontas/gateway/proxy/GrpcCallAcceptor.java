@@ -7,7 +7,9 @@ import io.opizontas.gateway.upstream.UpstreamPool;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
@@ -32,16 +34,33 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
   private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
   private final AtomicLong lastMalformedLog = new AtomicLong(System.nanoTime() - MALFORMED_LOG_INTERVAL_NANOS);
 
-  private final CallRuntime runtime;
+  /** RFC 9113 §6.5.2 counts each header field as its name, its value and 32 bytes of overhead. */
+  private static final int FIELD_OVERHEAD = 32;
 
+  private final CallRuntime runtime;
+  private final int maxHeaderListSize;
+
+  /**
+   * {@code maxHeaderListSize} is enforced here, per call: Jetty's decoder accepts larger blocks
+   * (see ServerConfig.headerDecodeLimit) so that an oversized request costs only its own call.
+   * {@code maxHops} is how many gateways a call may already have passed.
+   */
   public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
-      int maxHops) {
+      int maxHeaderListSize, int maxHops) {
     this.runtime = new CallRuntime(router, upstreams, filters, scheduler, maxHops);
+    this.maxHeaderListSize = maxHeaderListSize;
   }
 
   @Override
   public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
     MetaData.Request request = (MetaData.Request) frame.getMetaData();
+    int headerListSize = headerListSize(request);
+    if (headerListSize > maxHeaderListSize) {
+      stream.headers(GrpcFrames.trailersOnly(stream.getId(), GrpcStatus.of(GrpcStatusCode.RESOURCE_EXHAUSTED,
+          "request metadata of " + headerListSize + " bytes exceeds the gateway's limit of " + maxHeaderListSize
+              + " (server.max_header_list_size)")), Callback.NOOP);
+      return null;
+    }
     if (!"POST".equals(request.getMethod())) {
       rejectHttp(stream, HttpStatus.METHOD_NOT_ALLOWED_405, "gRPC calls use POST\n");
       return null;
@@ -83,6 +102,21 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
     }
     stream.headers(GrpcFrames.trailersOnly(stream.getId(), GrpcStatus.of(GrpcStatusCode.INTERNAL,
         "malformed request metadata, which HTTP/2 does not allow a proxy to forward: " + reason)), callback);
+  }
+
+  /** The request's header list size as RFC 9113 counts it, pseudo-headers included. */
+  private static int headerListSize(MetaData.Request request) {
+    HttpURI uri = request.getHttpURI();
+    long size = fieldSize(":method", request.getMethod()) + fieldSize(":scheme", uri.getScheme())
+        + fieldSize(":authority", uri.getAuthority()) + fieldSize(":path", uri.getPathQuery());
+    for (HttpField field : request.getHttpFields()) {
+      size += fieldSize(field.getName(), field.getValue());
+    }
+    return (int) Math.min(Integer.MAX_VALUE, size);
+  }
+
+  private static long fieldSize(String name, String value) {
+    return name.length() + (value == null ? 0 : value.length()) + FIELD_OVERHEAD;
   }
 
   private static void rejectHttp(Stream stream, int status, String message) {

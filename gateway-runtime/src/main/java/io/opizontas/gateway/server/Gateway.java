@@ -112,9 +112,10 @@ public final class Gateway implements AutoCloseable {
     threads.setName("opizontas");
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
     Server server = new Server(threads, scheduler, buffers);
-    UpstreamPool upstreams = new UpstreamPool(config.upstream(), threads, scheduler, buffers);
+    UpstreamPool upstreams = new UpstreamPool(config.upstream(), config.server().headerDecodeLimit(), threads,
+        scheduler, buffers);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, filters, scheduler,
-        config.server().maxHops());
+        config.server().maxHeaderListSize(), config.server().maxHops());
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);
     server.setHandler(new Http1Rejection());
@@ -123,6 +124,9 @@ public final class Gateway implements AutoCloseable {
     // Backend sessions must outlive the client listener's drain, so they stop after it.
     upstreams.start();
     started.push(upstreams::stop);
+    EndpointTable.Subscription pruning =
+        endpoints.follow(snapshot -> upstreams.serviceChanged(snapshot.service(), snapshot.asList()));
+    started.push(pruning::close);
     server.start();
     started.push(server::stop);
 
@@ -145,7 +149,13 @@ public final class Gateway implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(false);
-    http.setRequestHeaderSize(listen.maxHeaderListSize());
+    // Jetty's decoder fails the whole connection when a header block exceeds its limit (the HPACK
+    // state is lost mid-block), so it gets the larger decode limit and the configured one is
+    // enforced per call by the acceptor. The decode limit is also what SETTINGS announces: Jetty
+    // applies the announced MAX_HEADER_LIST_SIZE to its own decoder. Responses may carry what
+    // backends are allowed to send.
+    http.setRequestHeaderSize(listen.headerDecodeLimit());
+    http.setResponseHeaderSize(listen.headerDecodeLimit());
     // The server side's flusher threshold is read from here.
     http.setOutputBufferSize(WRITE_THRESHOLD);
     PriorKnowledgeH2c h2c = new PriorKnowledgeH2c(http, acceptor);

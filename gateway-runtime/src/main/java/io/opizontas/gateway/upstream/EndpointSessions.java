@@ -1,6 +1,6 @@
 package io.opizontas.gateway.upstream;
 
-import io.opizontas.gateway.api.Endpoint;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,9 +26,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/2 sessions to one endpoint. Calls take a stream slot on a session with room; when every
- * session is full (or draining after a GOAWAY) one more session is connected, and calls arriving
- * meanwhile wait for it rather than each opening a connection of its own.
+ * The HTTP/2 sessions to one endpoint address. Calls take a stream slot on a session with room;
+ * when every session is full (stream limit reached, receive window held by unread responses, or
+ * draining after a GOAWAY) one more session is connected, and calls arriving meanwhile wait for it
+ * rather than each opening a connection of its own.
+ *
+ * <p>A waiting call waits at most the connect timeout. After a failed connect, further connects
+ * back off (see {@link ReconnectBackoff}) and calls fail at once with the last failure. A backend
+ * announcing MAX_CONCURRENT_STREAMS = 0 gets no further connection: calls wait for a SETTINGS that
+ * raises the limit.
  */
 final class EndpointSessions {
 
@@ -40,24 +46,39 @@ final class EndpointSessions {
    */
   private static final int WRITE_THRESHOLD = 128 * 1024;
 
-  private final Endpoint endpoint;
+  private final String address;
+  private final EndpointAddress socketAddress;
   private final HTTP2Client client;
   private final Scheduler scheduler;
-  private final long handshakeTimeoutMillis;
+  private final long connectTimeoutMillis;
+  private final int fullBelowRecvWindow;
   private final AutoLock lock = new AutoLock();
   private final List<UpstreamSession> sessions = new CopyOnWriteArrayList<>();
-  private final Queue<Promise<UpstreamSession>> waiters = new ArrayDeque<>();
+  private final Queue<Waiter> waiters = new ArrayDeque<>();
+  private final ReconnectBackoff backoff = new ReconnectBackoff();
   private boolean connecting;
+  private volatile boolean retired;
 
-  EndpointSessions(Endpoint endpoint, HTTP2Client client, Scheduler scheduler, long handshakeTimeoutMillis) {
-    this.endpoint = endpoint;
+  /**
+   * {@code address} is the endpoint's {@code host:port}; {@code fullBelowRecvWindow} is the receive
+   * window under which a session takes no new call (see {@link UpstreamSession}).
+   */
+  EndpointSessions(String address, EndpointAddress socketAddress, HTTP2Client client, Scheduler scheduler,
+      long connectTimeoutMillis, int fullBelowRecvWindow) {
+    this.address = address;
+    this.socketAddress = socketAddress;
     this.client = client;
     this.scheduler = scheduler;
-    this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+    this.fullBelowRecvWindow = fullBelowRecvWindow;
   }
 
   List<UpstreamSession> sessions() {
     return sessions;
+  }
+
+  EndpointAddress socketAddress() {
+    return socketAddress;
   }
 
   void acquire(Promise<UpstreamSession> promise) {
@@ -66,12 +87,27 @@ final class EndpointSessions {
       promise.succeeded(reserved);
       return;
     }
-    boolean connect;
+    Throwable fastFailure = null;
+    boolean connect = false;
+    Waiter waiter = null;
     try (AutoLock ignored = lock.lock()) {
-      waiters.add(promise);
-      connect = !connecting;
-      connecting = true;
+      long now = System.nanoTime();
+      // While backing off, a call may still wait for a slot on a live session, but never for a connect.
+      if (!connecting && backoff.backingOff(now) && sessions.stream().noneMatch(UpstreamSession::open)) {
+        Throwable last = backoff.lastFailure();
+        fastFailure = new ConnectException("not reconnecting for " + backoff.remainingMillis(now)
+            + " ms after a failed connect: " + (last.getMessage() == null ? last : last.getMessage()));
+      } else {
+        waiter = new Waiter(promise);
+        waiters.add(waiter);
+        connect = startConnectIfUseful();
+      }
     }
+    if (fastFailure != null) {
+      promise.failed(fastFailure);
+      return;
+    }
+    waiter.timer = scheduler.schedule(waiter::expire, connectTimeoutMillis, TimeUnit.MILLISECONDS);
     if (connect) {
       connect();
     }
@@ -87,16 +123,39 @@ final class EndpointSessions {
   }
 
   /**
+   * Under the lock: whether to connect one more session for the waiters. Not while one connects,
+   * nor during a backoff, nor while a session waits for the backend to allow streams (another would
+   * be told the same).
+   */
+  private boolean startConnectIfUseful() {
+    if (connecting || backoff.backingOff(System.nanoTime())
+        || sessions.stream().anyMatch(UpstreamSession::awaitingStreams)) {
+      return false;
+    }
+    connecting = true;
+    return true;
+  }
+
+  /**
    * Connects one more session. It becomes usable once the backend's first SETTINGS arrived, so the
    * pool knows its MAX_CONCURRENT_STREAMS before it opens streams on it. A backend that accepts TCP
-   * and then stays silent gets the connect timeout for that whole handshake: neither Jetty's connect
-   * nor the idle timeout would end it soon.
+   * and then stays silent gets the connect timeout for that whole handshake, after which its
+   * connection is closed: neither Jetty's connect nor the idle timeout would end it soon.
    */
   private void connect() {
-    InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
-    Handshake handshake = new Handshake();
-    handshake.timer = scheduler.schedule(handshake::expire, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
-    client.connect(address, handshake.listener, handshake);
+    socketAddress.whenResolved(new Promise<>() {
+      @Override
+      public void succeeded(InetSocketAddress resolved) {
+        Handshake handshake = new Handshake();
+        handshake.timer = scheduler.schedule(handshake::expire, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+        client.connect(resolved, handshake.listener, handshake);
+      }
+
+      @Override
+      public void failed(Throwable failure) {
+        connectFailed(failure);
+      }
+    });
   }
 
   private void connected(UpstreamSession upstream) {
@@ -104,18 +163,26 @@ final class EndpointSessions {
     LOG.debug("Connected {}", upstream);
     try (AutoLock ignored = lock.lock()) {
       connecting = false;
+      backoff.succeeded();
     }
     serveWaiters();
+    if (retired) {
+      closeIdle();
+    }
   }
 
   private void connectFailed(Throwable failure) {
-    List<Promise<UpstreamSession>> failed;
+    List<Waiter> failed;
     try (AutoLock ignored = lock.lock()) {
       connecting = false;
+      backoff.failed(failure, System.nanoTime());
       failed = new ArrayList<>(waiters);
       waiters.clear();
     }
-    failed.forEach(waiter -> waiter.failed(failure));
+    LOG.debug("Cannot connect to {}", address, failure);
+    failed.forEach(waiter -> waiter.fail(failure));
+    // The name may point elsewhere now; the next connect uses what this lookup finds.
+    socketAddress.refresh();
   }
 
   /** One connect: the session and the backend's first SETTINGS, or a failure, or neither in time. */
@@ -131,6 +198,10 @@ final class EndpointSessions {
       // HTTP2Client offers no setting for it; the server side is set through its configuration.
       ((HTTP2Session) session).setWriteThreshold(WRITE_THRESHOLD);
       this.session = session;
+      if (decided.get()) {
+        abandon(session);
+        return;
+      }
       arrived();
     }
 
@@ -143,11 +214,11 @@ final class EndpointSessions {
         return;
       }
       if (!decided.compareAndSet(false, true)) {
-        session.close(ErrorCode.NO_ERROR.code, "handshake timed out", Callback.NOOP);
+        abandon(session);
         return;
       }
       timer.cancel();
-      connected(listener.attach(new UpstreamSession(EndpointSessions.this, session)));
+      connected(listener.attach(new UpstreamSession(EndpointSessions.this, session, fullBelowRecvWindow)));
     }
 
     @Override
@@ -160,13 +231,74 @@ final class EndpointSessions {
 
     void expire() {
       if (decided.compareAndSet(false, true)) {
-        connectFailed(new TimeoutException("no HTTP/2 handshake from " + endpoint.address() + " within "
-            + handshakeTimeoutMillis + " ms"));
+        Session connected = session;
+        if (connected != null) {
+          abandon(connected);
+        }
+        connectFailed(new TimeoutException("no HTTP/2 handshake from " + address + " within "
+            + connectTimeoutMillis + " ms"));
       }
+    }
+
+    /** Closes a connection whose handshake came too late; the peer may never read a GOAWAY. */
+    private void abandon(Session session) {
+      ((HTTP2Session) session).onConnectionFailure(ErrorCode.NO_ERROR.code, "handshake timed out");
     }
   }
 
-  void slotFreed() {
+  /**
+   * A call waiting for a stream slot. It fails with the connect's failure, or once the connect
+   * timeout passed with no connect running and no slot free.
+   */
+  private final class Waiter {
+    private final Promise<UpstreamSession> promise;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile Scheduler.Task timer;
+
+    Waiter(Promise<UpstreamSession> promise) {
+      this.promise = promise;
+    }
+
+    void succeed(UpstreamSession session) {
+      if (done.compareAndSet(false, true)) {
+        cancelTimer();
+        promise.succeeded(session);
+      } else {
+        session.release();
+      }
+    }
+
+    void fail(Throwable failure) {
+      if (done.compareAndSet(false, true)) {
+        cancelTimer();
+        promise.failed(failure);
+      }
+    }
+
+    private void cancelTimer() {
+      Scheduler.Task task = timer;
+      if (task != null) {
+        task.cancel();
+      }
+    }
+
+    void expire() {
+      boolean zeroStreams;
+      try (AutoLock ignored = lock.lock()) {
+        if (connecting) {
+          // The connect ends within its own timeout and says why better; wait for its outcome.
+          timer = scheduler.schedule(this::expire, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+          return;
+        }
+        waiters.remove(this);
+        zeroStreams = sessions.stream().anyMatch(UpstreamSession::awaitingStreams);
+      }
+      fail(new TimeoutException("no stream slot on " + address + " within " + connectTimeoutMillis + " ms"
+          + (zeroStreams ? ": the backend allows no streams (MAX_CONCURRENT_STREAMS = 0)" : "")));
+    }
+  }
+
+  void slotFreed(UpstreamSession session) {
     boolean waiting;
     try (AutoLock ignored = lock.lock()) {
       waiting = !waiters.isEmpty();
@@ -174,32 +306,58 @@ final class EndpointSessions {
     if (waiting) {
       serveWaiters();
     }
+    if (retired && session.activeStreams() == 0) {
+      closeIdle();
+    }
   }
 
   /** Hands free slots to waiting calls; connects once more if some still wait. */
   private void serveWaiters() {
+    boolean connect = false;
     while (true) {
-      Promise<UpstreamSession> waiter;
+      Waiter waiter;
       UpstreamSession reserved;
       try (AutoLock ignored = lock.lock()) {
         waiter = waiters.peek();
         if (waiter == null) {
-          return;
+          break;
         }
         reserved = reserve();
         if (reserved == null) {
-          boolean connect = !connecting;
-          connecting = true;
-          if (connect) {
-            break;
-          }
-          return;
+          connect = startConnectIfUseful();
+          break;
         }
         waiters.poll();
       }
-      waiter.succeeded(reserved);
+      waiter.succeed(reserved);
     }
-    connect();
+    if (connect) {
+      connect();
+    }
+  }
+
+  /**
+   * The endpoint left the routing table: sessions without calls close now, the others take no new
+   * call and close when their last call ends.
+   */
+  void retire() {
+    retired = true;
+    sessions.forEach(UpstreamSession::drain);
+    closeIdle();
+  }
+
+  boolean retired() {
+    return retired;
+  }
+
+  private void closeIdle() {
+    for (UpstreamSession session : sessions) {
+      if (session.activeStreams() == 0) {
+        session.drain();
+        sessions.remove(session);
+        session.session().close(ErrorCode.NO_ERROR.code, "endpoint removed", Callback.NOOP);
+      }
+    }
   }
 
   /** Session events from Jetty: settings, GOAWAY, close, PING acknowledgements. */
@@ -244,7 +402,7 @@ final class EndpointSessions {
     public void onGoAway(Session session, GoAwayFrame frame) {
       UpstreamSession upstream = this.upstream;
       if (upstream != null) {
-        LOG.debug("GOAWAY from {}: {}", endpoint.address(), frame);
+        LOG.debug("GOAWAY from {}: {}", address, frame);
         upstream.drain();
       }
     }
@@ -265,7 +423,7 @@ final class EndpointSessions {
 
     @Override
     public void onFailure(Session session, Throwable failure, Callback callback) {
-      LOG.debug("Session to {} failed", endpoint.address(), failure);
+      LOG.debug("Session to {} failed", address, failure);
       forget();
       callback.succeeded();
     }

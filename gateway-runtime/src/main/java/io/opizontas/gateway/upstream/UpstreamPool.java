@@ -2,9 +2,15 @@ package io.opizontas.gateway.upstream;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.config.UpstreamConfig;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Session;
@@ -15,6 +21,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.AutoLock;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * HTTP/2 sessions to every backend endpoint, reused across calls: h2c with prior knowledge, a
  * chosen connect timeout, idle timeout and flow-control windows, and keepalive PINGs that close a
  * session whose backend stopped answering.
+ *
+ * <p>Sessions are kept per endpoint address ({@code host:port}), so an endpoint whose metadata
+ * changes keeps its sessions. The pool follows the routing table ({@link #serviceChanged}): an
+ * address that enters it has its name resolved at once, off the data path; an address that no
+ * service lists any more has its idle sessions closed and the others closed when their calls end.
  */
 public final class UpstreamPool extends ContainerLifeCycle {
 
@@ -31,15 +43,36 @@ public final class UpstreamPool extends ContainerLifeCycle {
   /** Socket read size and largest DATA frame accepted from backends (Jetty reads 8 KiB otherwise). */
   private static final int IO_BUFFER_SIZE = 64 * 1024;
 
+  /** How often backend host names are looked up again (the JVM caches lookups for 30 s as well). */
+  private static final long RESOLVE_REFRESH_SECONDS = 30;
+
   private final UpstreamConfig config;
   private final HTTP2Client client;
   private final Scheduler scheduler;
-  private final Map<Endpoint, EndpointSessions> endpoints = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService resolver;
+  private final Map<String, EndpointSessions> endpoints = new ConcurrentHashMap<>();
+  /** Endpoints that left the table while calls still ran on their sessions. */
+  private final Set<EndpointSessions> retiring = ConcurrentHashMap.newKeySet();
+  private final AutoLock tableLock = new AutoLock();
+  /** Under tableLock: each service's addresses, and how many services list each address. */
+  private final Map<String, Set<String>> addressesByService = new HashMap<>();
+  private final Map<String, Integer> listings = new HashMap<>();
   private Scheduler.Task keepalive;
 
-  public UpstreamPool(UpstreamConfig config, Executor executor, Scheduler scheduler, ByteBufferPool buffers) {
+  /**
+   * {@code maxHeaderBytes} bounds the header blocks the gateway sends to and accepts from backends;
+   * it should be the listener's decode limit, so that any request the listener accepted (plus what
+   * filters add) can be forwarded.
+   */
+  public UpstreamPool(UpstreamConfig config, int maxHeaderBytes, Executor executor, Scheduler scheduler,
+      ByteBufferPool buffers) {
     this.config = config;
     this.scheduler = scheduler;
+    this.resolver = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "opizontas-resolver");
+      thread.setDaemon(true);
+      return thread;
+    });
     ClientConnector connector = new ClientConnector();
     connector.setExecutor(executor);
     connector.setScheduler(scheduler);
@@ -61,28 +94,88 @@ public final class UpstreamPool extends ContainerLifeCycle {
     client.setMaxFrameSize(IO_BUFFER_SIZE);
     client.setUseInputDirectByteBuffers(true);
     client.setUseOutputDirectByteBuffers(true);
+    // Jetty's 8 KiB defaults would fail requests the listener accepted; a backend announcing a
+    // smaller MAX_HEADER_LIST_SIZE still lowers the request limit for its sessions.
+    client.setMaxRequestHeadersSize(maxHeaderBytes);
+    client.setMaxResponseHeadersSize(maxHeaderBytes);
     addBean(client);
+  }
+
+  /**
+   * A session counts as full for new calls when the response bytes it may still receive fall below
+   * one stream window: a new call there could not get its window's worth before stalled calls on
+   * the session consume theirs. For a session window under four stream windows, a quarter of it.
+   */
+  private int fullBelowRecvWindow() {
+    return Math.min(config.streamWindow(), config.sessionWindow() / 4);
   }
 
   /**
    * Reserves a stream slot on a session to {@code endpoint}, connecting one if needed. The promise
    * completes on a Jetty thread; it fails when the endpoint cannot be reached within the connect
-   * timeout. The caller must {@link UpstreamSession#release() release} the slot when its stream
-   * closes, or at once if it does not open one.
+   * timeout, or at once while reconnects to it back off after a failed connect. The caller must
+   * {@link UpstreamSession#release() release} the slot when its stream closes, or at once if it
+   * does not open one.
    */
   public void acquire(Endpoint endpoint, Promise<UpstreamSession> promise) {
-    EndpointSessions sessions = endpoints.get(endpoint);
+    endpointSessions(endpoint).acquire(promise);
+  }
+
+  private EndpointSessions endpointSessions(Endpoint endpoint) {
+    String address = endpoint.address();
+    EndpointSessions sessions = endpoints.get(address);
     if (sessions == null) {
-      sessions = endpoints.computeIfAbsent(endpoint,
-          e -> new EndpointSessions(e, client, scheduler, config.connectTimeout().toMillis()));
+      sessions = endpoints.computeIfAbsent(address, a -> new EndpointSessions(a,
+          new EndpointAddress(endpoint.host(), endpoint.port(), resolver), client, scheduler,
+          config.connectTimeout().toMillis(), fullBelowRecvWindow()));
     }
-    sessions.acquire(promise);
+    return sessions;
+  }
+
+  /**
+   * The routing table changed {@code service}'s endpoints to {@code now}. New addresses are
+   * resolved now; addresses no service lists any more are retired. Returns quickly: lookups run on
+   * the resolver thread.
+   */
+  public void serviceChanged(String service, Collection<Endpoint> now) {
+    Map<String, Endpoint> byAddress = new HashMap<>();
+    now.forEach(endpoint -> byAddress.putIfAbsent(endpoint.address(), endpoint));
+    try (AutoLock ignored = tableLock.lock()) {
+      Set<String> addresses = Set.copyOf(byAddress.keySet());
+      Set<String> before = addresses.isEmpty()
+          ? addressesByService.remove(service)
+          : addressesByService.put(service, addresses);
+      before = before == null ? Set.of() : before;
+      for (Endpoint endpoint : byAddress.values()) {
+        if (!before.contains(endpoint.address())) {
+          listings.merge(endpoint.address(), 1, Integer::sum);
+          endpointSessions(endpoint).socketAddress().refresh();
+        }
+      }
+      for (String address : before) {
+        if (!addresses.contains(address) && listings.merge(address, -1, Integer::sum) == 0) {
+          listings.remove(address);
+          retire(address);
+        }
+      }
+    }
+  }
+
+  private void retire(String address) {
+    EndpointSessions sessions = endpoints.remove(address);
+    if (sessions != null) {
+      LOG.debug("Endpoint {} left the routing table; closing its sessions as their calls end", address);
+      sessions.retire();
+      if (!sessions.sessions().isEmpty()) {
+        retiring.add(sessions);
+      }
+    }
   }
 
   /** Sessions to backends right now, draining ones included. */
   public int sessions() {
     int count = 0;
-    for (EndpointSessions sessions : endpoints.values()) {
+    for (EndpointSessions sessions : allEndpoints()) {
       count += sessions.sessions().size();
     }
     return count;
@@ -91,12 +184,18 @@ public final class UpstreamPool extends ContainerLifeCycle {
   /** Streams open to backends right now, over every session. */
   public int openStreams() {
     int open = 0;
-    for (EndpointSessions sessions : endpoints.values()) {
+    for (EndpointSessions sessions : allEndpoints()) {
       for (UpstreamSession session : sessions.sessions()) {
         open += session.session().getStreams().size();
       }
     }
     return open;
+  }
+
+  private Iterable<EndpointSessions> allEndpoints() {
+    Set<EndpointSessions> all = new HashSet<>(endpoints.values());
+    all.addAll(retiring);
+    return all;
   }
 
   @Override
@@ -106,6 +205,8 @@ public final class UpstreamPool extends ContainerLifeCycle {
     if (interval > 0) {
       keepalive = scheduler.schedule(this::keepalive, interval, TimeUnit.MILLISECONDS);
     }
+    resolver.scheduleWithFixedDelay(this::refresh, RESOLVE_REFRESH_SECONDS, RESOLVE_REFRESH_SECONDS,
+        TimeUnit.SECONDS);
   }
 
   @Override
@@ -113,35 +214,62 @@ public final class UpstreamPool extends ContainerLifeCycle {
     if (keepalive != null) {
       keepalive.cancel();
     }
+    resolver.shutdownNow();
     super.doStop();
   }
 
   /**
-   * PINGs every session that carries calls; closes those whose previous PING went unanswered for
-   * longer than the keepalive timeout. Idle sessions are left alone: backends such as grpc-java
-   * treat PINGs without calls as abuse, and the idle timeout closes them anyway.
+   * Looks every backend host name up again, and forgets endpoints that are in no service: retired
+   * ones whose last session closed, and any a call reached just as it left the table.
+   */
+  private void refresh() {
+    retiring.removeIf(sessions -> sessions.sessions().isEmpty());
+    for (Map.Entry<String, EndpointSessions> entry : endpoints.entrySet()) {
+      boolean listed;
+      try (AutoLock ignored = tableLock.lock()) {
+        listed = listings.containsKey(entry.getKey());
+        if (!listed) {
+          retire(entry.getKey());
+        }
+      }
+      if (listed) {
+        entry.getValue().socketAddress().refresh();
+      }
+    }
+  }
+
+  /**
+   * PINGs every session that carries calls and has no PING outstanding. Each PING gets its own
+   * deadline, so a backend that stopped answering is noticed within the keepalive timeout. Idle
+   * sessions are left alone: backends such as grpc-java treat PINGs without calls as abuse, and the
+   * idle timeout closes them anyway.
    */
   private void keepalive() {
-    long now = System.nanoTime();
     long timeout = config.keepaliveTimeout().toNanos();
-    for (EndpointSessions sessions : endpoints.values()) {
+    for (EndpointSessions sessions : allEndpoints()) {
       for (UpstreamSession session : sessions.sessions()) {
-        long sent = session.pingSentNanos();
-        if (sent != 0 && now - sent > timeout) {
-          LOG.warn("Backend {} did not answer a keepalive PING within {}; closing the session",
-              session.session().getRemoteSocketAddress(), config.keepaliveTimeout());
-          session.drain();
-          // A graceful close would wait for a peer that no longer answers; fail the session instead,
-          // which fails its streams at once and so ends their calls with UNAVAILABLE.
-          ((HTTP2Session) session.session()).onConnectionFailure(ErrorCode.NO_ERROR.code, "keepalive timeout");
-        } else if (sent == 0 && session.activeStreams() > 0) {
+        if (session.pingSentNanos() == 0 && session.activeStreams() > 0) {
+          long now = System.nanoTime();
           session.pingSent(now);
           session.session().ping(new PingFrame(now, false), Callback.NOOP);
+          scheduler.schedule(() -> pingDeadline(session, now), timeout, TimeUnit.NANOSECONDS);
         }
       }
     }
     if (isRunning()) {
       keepalive = scheduler.schedule(this::keepalive, config.keepaliveInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
+  }
+
+  private void pingDeadline(UpstreamSession session, long sent) {
+    if (session.pingSentNanos() != sent || session.session().isClosed()) {
+      return;
+    }
+    LOG.warn("Backend {} did not answer a keepalive PING within {}; closing the session",
+        session.session().getRemoteSocketAddress(), config.keepaliveTimeout());
+    session.drain();
+    // A graceful close would wait for a peer that no longer answers; fail the session instead,
+    // which fails its streams at once and so ends their calls with UNAVAILABLE.
+    ((HTTP2Session) session.session()).onConnectionFailure(ErrorCode.NO_ERROR.code, "keepalive timeout");
   }
 }

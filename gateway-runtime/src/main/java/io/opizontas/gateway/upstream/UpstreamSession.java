@@ -1,6 +1,7 @@
 package io.opizontas.gateway.upstream;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
 
 /**
@@ -8,19 +9,30 @@ import org.eclipse.jetty.http2.api.Session;
  * with {@link #tryReserve()} before opening a stream and gives it back with {@link #release()}
  * when the stream closes, so the pool never opens more streams than the backend's
  * MAX_CONCURRENT_STREAMS allows.
+ *
+ * <p>A session also refuses new calls while its receive window is nearly used up: response bytes
+ * that calls have not forwarded yet (their clients stopped reading) hold the connection's window,
+ * and a call placed there would wait behind them. Such a session counts as full, so the pool places
+ * the call on another session or opens one.
  */
 public final class UpstreamSession {
 
   private final EndpointSessions owner;
   private final Session session;
+  private final int fullBelowRecvWindow;
   private final AtomicInteger active = new AtomicInteger();
   private volatile int maxStreams = Integer.MAX_VALUE;
   private volatile boolean draining;
   private volatile long pingSentNanos;
 
-  UpstreamSession(EndpointSessions owner, Session session) {
+  /**
+   * {@code fullBelowRecvWindow}: the receive window (bytes the backend may still send on the
+   * connection) under which the session takes no new call.
+   */
+  UpstreamSession(EndpointSessions owner, Session session, int fullBelowRecvWindow) {
     this.owner = owner;
     this.session = session;
+    this.fullBelowRecvWindow = fullBelowRecvWindow;
   }
 
   /** The Jetty session to open the call's stream on. */
@@ -31,19 +43,23 @@ public final class UpstreamSession {
   /** Gives the stream slot back; call exactly once per successful reservation. */
   public void release() {
     active.decrementAndGet();
-    owner.slotFreed();
+    owner.slotFreed(this);
   }
 
   boolean tryReserve() {
     while (true) {
       int current = active.get();
-      if (draining || session.isClosed() || current >= maxStreams) {
+      if (draining || session.isClosed() || current >= maxStreams || !hasReceiveWindow()) {
         return false;
       }
       if (active.compareAndSet(current, current + 1)) {
         return true;
       }
     }
+  }
+
+  private boolean hasReceiveWindow() {
+    return ((HTTP2Session) session).getRecvWindow() >= fullBelowRecvWindow;
   }
 
   int activeStreams() {
@@ -54,7 +70,20 @@ public final class UpstreamSession {
     maxStreams = max;
   }
 
-  /** GOAWAY received or keepalive failed: in-flight streams finish, new calls go elsewhere. */
+  /** Neither draining nor closed: the session may take calls once it has room. */
+  boolean open() {
+    return !draining && !session.isClosed();
+  }
+
+  /**
+   * The backend announced MAX_CONCURRENT_STREAMS = 0: the session is alive but takes no call until
+   * a later SETTINGS raises the limit. Connecting again would only get the same answer.
+   */
+  boolean awaitingStreams() {
+    return maxStreams == 0 && open();
+  }
+
+  /** GOAWAY received, keepalive failed or the endpoint left the table: in-flight streams finish, new calls go elsewhere. */
   void drain() {
     draining = true;
   }

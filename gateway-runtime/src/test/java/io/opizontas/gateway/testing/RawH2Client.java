@@ -10,6 +10,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -43,6 +44,20 @@ public final class RawH2Client implements AutoCloseable {
   /** The SETTINGS the server sent first. */
   public Map<Integer, Integer> serverSettings() throws Exception {
     return settings.get(5, TimeUnit.SECONDS);
+  }
+
+  /** The HTTP/2 session, to drive a stream frame by frame. */
+  public Session session() {
+    return session;
+  }
+
+  /**
+   * Sends header blocks of up to {@code bytes} whatever MAX_HEADER_LIST_SIZE the server announced,
+   * as C-core clients do (the setting is advisory, RFC 9113 §6.5.2).
+   */
+  public void ignoreServerHeaderListLimit(int bytes) throws Exception {
+    serverSettings();
+    ((HTTP2Session) session).getGenerator().getHpackEncoder().setMaxHeaderListSize(bytes);
   }
 
   /** One request: headers, then {@code body} (if not null) with END_STREAM. */
