@@ -13,12 +13,15 @@ import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -28,7 +31,9 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,13 +120,15 @@ public final class Gateway implements AutoCloseable {
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);
     server.setHandler(new Http1Rejection());
-    server.setStopTimeout(config.server().drainTimeout().toMillis());
+    // drain() waits for the calls itself, so that it can say what the timeout cut.
+    server.setStopTimeout(0);
     server.setStopAtShutdown(false);
     // Backend sessions must outlive the client listener's drain, so they stop after it.
     upstreams.start();
     started.push(upstreams::stop);
     server.start();
-    started.push(server::stop);
+    Duration drainTimeout = config.server().drainTimeout();
+    started.push(() -> drain(server, connector, scheduler, drainTimeout));
 
     Gateway gateway = new Gateway(server, connector, endpoints, upstreams, started);
     if (config.registration().enabled()) {
@@ -164,7 +171,30 @@ public final class Gateway implements AutoCloseable {
     connector.setHost(listen.listen().getHostString());
     connector.setPort(listen.listen().getPort());
     connector.setIdleTimeout(listen.idleTimeout().toMillis());
+    // On shutdown Jetty cuts every connection's idle timeout to this (1 s by default), and an HTTP/2
+    // session that has sent GOAWAY resets its streams when that timer fires: a call whose client and
+    // backend stay quiet for a second (any slow unary call) would die long before drain_timeout.
+    // The drain's own deadline is the server's stop timeout.
+    connector.setShutdownIdleTimeout(listen.drainTimeout().toMillis());
     return connector;
+  }
+
+  /**
+   * Jetty's graceful shutdown: the listener stops accepting and every client connection gets
+   * GOAWAY; connections whose calls are over are closed as they get there, and the listener stops
+   * when the last one is closed or at the drain timeout, which cuts the calls still running.
+   */
+  private static void drain(Server server, ServerConnector connector, Scheduler scheduler, Duration timeout)
+      throws Exception {
+    if (!timeout.isZero()) {
+      try (ConnectionDrain closing = ConnectionDrain.start(connector, scheduler)) {
+        Graceful.shutdown(server).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        LOG.warn("The drain timeout ({} ms) is over: ending the calls still in flight ({})", timeout.toMillis(),
+            openStreams(connector));
+      }
+    }
+    server.stop();
   }
 
   /** The live routing table; registry backends report into it. */
@@ -179,6 +209,10 @@ public final class Gateway implements AutoCloseable {
 
   /** Client streams open right now, over every client connection. */
   public int openClientStreams() {
+    return openStreams(connector);
+  }
+
+  private static int openStreams(ServerConnector connector) {
     int open = 0;
     for (EndPoint endPoint : connector.getConnectedEndPoints()) {
       if (endPoint.getConnection() instanceof HTTP2Connection connection) {
