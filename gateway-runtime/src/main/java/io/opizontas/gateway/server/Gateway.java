@@ -59,16 +59,14 @@ public final class Gateway implements AutoCloseable {
   /** Socket read size and largest DATA frame accepted from clients (Jetty: 16 KiB). */
   private static final int IO_BUFFER_SIZE = 64 * 1024;
 
-  private final Server server;
   private final ServerConnector connector;
   private final EndpointTable endpoints;
   private final UpstreamPool upstreams;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
-  private Gateway(Server server, ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
+  private Gateway(ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
       Deque<AutoCloseable> started) {
-    this.server = server;
     this.connector = connector;
     this.endpoints = endpoints;
     this.upstreams = upstreams;
@@ -130,7 +128,7 @@ public final class Gateway implements AutoCloseable {
     Duration drainTimeout = config.server().drainTimeout();
     started.push(() -> drain(server, connector, scheduler, drainTimeout));
 
-    Gateway gateway = new Gateway(server, connector, endpoints, upstreams, started);
+    Gateway gateway = new Gateway(connector, endpoints, upstreams, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -232,17 +230,15 @@ public final class Gateway implements AutoCloseable {
     return upstreams.openStreams();
   }
 
-  /** Blocks the calling thread until the gateway has stopped. For the CLI's main thread only. */
-  public void awaitStopped() throws InterruptedException {
-    server.join();
-  }
-
   /**
    * GOAWAY to clients, in-flight calls drain up to the configured timeout, then the registration
    * API, backend sessions, registries and plugins stop, in that order.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (started.isEmpty()) {
+      return; // closed already, by another thread such as a shutdown hook
+    }
     long start = System.nanoTime();
     stopAll(started);
     LOG.info("Gateway stopped after draining for {} ms", (System.nanoTime() - start) / 1_000_000);
