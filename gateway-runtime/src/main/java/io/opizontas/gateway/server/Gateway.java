@@ -172,7 +172,7 @@ public final class Gateway implements AutoCloseable {
     // On shutdown Jetty cuts every connection's idle timeout to this (1 s by default), and an HTTP/2
     // session that has sent GOAWAY resets its streams when that timer fires: a call whose client and
     // backend stay quiet for a second (any slow unary call) would die long before drain_timeout.
-    // The drain's own deadline is the server's stop timeout.
+    // drain() ends the drain at its timeout.
     connector.setShutdownIdleTimeout(listen.drainTimeout().toMillis());
     return connector;
   }
