@@ -13,14 +13,31 @@ import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.config.UpstreamConfig;
+import io.grpc.CallOptions;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.opizontas.gateway.testing.ByteService;
+import io.opizontas.gateway.testing.PythonGrpcio;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -193,47 +210,218 @@ class DistributionIT {
   @Test
   void theDemoRoutesACallThroughAGatewayRunningItsDefaults() throws Exception {
     // The embedded default, on an ephemeral loopback port instead of 0.0.0.0:50051.
-    Path config = dir.resolve("gateway.toml");
-    Files.writeString(config, "[server]\nlisten = \"127.0.0.1:0\"\n");
-    Path log = dir.resolve("gateway.log");
-    ProcessBuilder builder = new ProcessBuilder(
-        HOME.resolve("bin/opizontas").toString(), "run", "--config", config.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    builder.environment().remove("JAVA_OPTS");
-    Process gateway = builder.start();
+    RunningGateway gateway = startGateway("[server]\nlisten = \"127.0.0.1:0\"\n");
     try {
-      Pattern listening = Pattern.compile("listening on /127\\.0\\.0\\.1:(\\d+)");
-      Pattern token = Pattern.compile("this run's token, (\\S+) ");
-      String[] found = new String[2];
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        String text = Files.readString(log);
-        Matcher port = listening.matcher(text);
-        Matcher secret = token.matcher(text);
-        if (port.find() && secret.find()) {
-          found[0] = port.group(1);
-          found[1] = secret.group(1);
-          return true;
-        }
-        assertThat(gateway.isAlive()).as("gateway running; its log:%n%s", text).isTrue();
-        return false;
-      });
+      Matcher token = Pattern.compile("this run's token, (\\S+) ").matcher(gateway.log());
+      assertThat(token.find()).as(gateway.log()).isTrue();
 
       Run demo = run(List.of(HOME.resolve("bin/opizontas").toString(), "demo",
-          "--gateway", "127.0.0.1:" + found[0], "--token", found[1]), Map.of());
+          "--gateway", "127.0.0.1:" + gateway.port(), "--token", token.group(1)), Map.of());
 
       assertThat(demo.exit()).as(demo.err()).isZero();
       assertThat(demo.out()).contains("3. Called /opizontas.demo.Echo/Say through the gateway: "
           + "\"hello, newcomer, from the demo backend\"");
       Run refused = run(List.of(HOME.resolve("bin/opizontas").toString(), "demo",
-          "--gateway", "127.0.0.1:" + found[0], "--token", "not-the-token"), Map.of());
+          "--gateway", "127.0.0.1:" + gateway.port(), "--token", "not-the-token"), Map.of());
       assertThat(refused.exit()).isEqualTo(1);
       assertThat(refused.err()).contains("UNAUTHENTICATED");
     } finally {
-      gateway.destroy();
-      assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      gateway.process().destroy();
+      assertThat(gateway.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
-    assertThat(Files.readString(log)).contains("Gateway stopped after draining");
+    assertThat(gateway.log()).contains("Gateway stopped after draining");
+  }
+
+  /** SIGTERM (what Process.destroy sends) drains: the call in flight completes, then exit 0. */
+  @Test
+  void sigtermLetsTheCallInFlightCompleteAndExitsZero() throws Exception {
+    ByteService service = new ByteService();
+    Server backend = backend(service);
+    RunningGateway gateway = startGateway(routingTo(backend));
+    ManagedChannel channel = channel(gateway);
+    try {
+      byte[] request = ByteService.slowRequest(Duration.ofSeconds(2));
+      CompletableFuture<byte[]> call = CompletableFuture.supplyAsync(
+          () -> ClientCalls.blockingUnaryCall(channel, ByteService.SLOW, CallOptions.DEFAULT, request));
+      assertThat(service.slowArrived.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+
+      gateway.process().destroy();
+
+      assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo(request);
+      assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(gateway.process().exitValue()).as(gateway.log()).isZero();
+      assertThat(gateway.log()).contains("SIGTERM received", "Gateway stopped after draining");
+    } finally {
+      gateway.process().destroyForcibly();
+      channel.shutdownNow();
+      backend.shutdownNow();
+    }
+  }
+
+  /**
+   * About ten seconds of unary and streaming calls from grpc-java and python grpcio (C-core) at
+   * once: every call ends OK and the backend is left with no call open. Then SIGTERM, with one
+   * call in flight on the grpc-java client's connection: the call completes, and the process exits
+   * 0 as soon as it has, well before the drain timeout (a stream left open would hold it there).
+   */
+  @Test
+  void mixedLoadFromTwoClientStacksEndsCleanAndTheProcessDrainsToExitZero() throws Exception {
+    PythonGrpcio.assumeAvailable();
+    ByteService service = new ByteService();
+    AtomicInteger openAtBackend = new AtomicInteger();
+    Server backend = backend(service, new OpenCalls(openAtBackend));
+    RunningGateway gateway = startGateway(routingTo(backend));
+    ManagedChannel channel = channel(gateway);
+    try {
+      PythonGrpcio.Run python = PythonGrpcio.start(gateway.port(), "load", "10");
+      JavaLoad java = JavaLoad.run(channel, Duration.ofSeconds(10));
+
+      assertThat(python.await(Duration.ofSeconds(60))).as(python.output()).isZero();
+      assertThat(python.output()).contains("OK load 10");
+      assertThat(java.failures()).isEmpty();
+      assertThat(java.calls()).isGreaterThan(30);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(openAtBackend).hasValue(0));
+
+      byte[] request = ByteService.slowRequest(Duration.ofSeconds(2));
+      CompletableFuture<byte[]> call = CompletableFuture.supplyAsync(
+          () -> ClientCalls.blockingUnaryCall(channel, ByteService.SLOW, CallOptions.DEFAULT, request));
+      assertThat(service.slowArrived.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+      gateway.process().destroy();
+
+      assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo(request);
+      long answered = System.nanoTime();
+      assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - answered)).as("exit after the last call")
+          .isLessThan(Duration.ofSeconds(10));
+      assertThat(gateway.process().exitValue()).as(gateway.log()).isZero();
+      assertThat(gateway.log()).contains("Gateway stopped after draining")
+          .doesNotContain("drain timeout", "ERROR");
+    } finally {
+      gateway.process().destroyForcibly();
+      channel.shutdownNow();
+      backend.shutdownNow();
+    }
+  }
+
+  /** Unary Echo, bidi Chat and server-streaming Produce calls, one after another, for a while. */
+  private record JavaLoad(int calls, List<Throwable> failures) {
+    static JavaLoad run(ManagedChannel channel, Duration length) {
+      List<Throwable> failures = new ArrayList<>();
+      int calls = 0;
+      long end = System.nanoTime() + length.toNanos();
+      while (System.nanoTime() < end && failures.isEmpty()) {
+        try {
+          byte[] payload = new byte[calls % 3000];
+          assertThat(ClientCalls.blockingUnaryCall(channel, ByteService.ECHO, CallOptions.DEFAULT, payload))
+              .isEqualTo(payload);
+          List<byte[]> produced = new ArrayList<>();
+          ClientCalls.blockingServerStreamingCall(channel, ByteService.PRODUCE, CallOptions.DEFAULT,
+              java.nio.ByteBuffer.allocate(8).putInt(5).putInt(10_000).array()).forEachRemaining(produced::add);
+          assertThat(produced).hasSize(5);
+          CompletableFuture<Integer> chatted = new CompletableFuture<>();
+          io.grpc.stub.StreamObserver<byte[]> chat = ClientCalls.asyncBidiStreamingCall(
+              channel.newCall(ByteService.CHAT, CallOptions.DEFAULT), new io.grpc.stub.StreamObserver<>() {
+                int received;
+
+                @Override
+                public void onNext(byte[] value) {
+                  received++;
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  chatted.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                  chatted.complete(received);
+                }
+              });
+          for (int size : new int[] {1, 100, 20_000}) {
+            chat.onNext(new byte[size]);
+          }
+          chat.onCompleted();
+          assertThat(chatted.get(30, TimeUnit.SECONDS)).isEqualTo(3);
+          calls += 3;
+        } catch (Throwable failure) {
+          failures.add(failure);
+        }
+      }
+      return new JavaLoad(calls, failures);
+    }
+  }
+
+  /** Counts the calls the backend has open: started and not yet completed or cancelled. */
+  private record OpenCalls(AtomicInteger open) implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      open.incrementAndGet();
+      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        @Override
+        public void onComplete() {
+          open.decrementAndGet();
+          super.onComplete();
+        }
+
+        @Override
+        public void onCancel() {
+          open.decrementAndGet();
+          super.onCancel();
+        }
+      };
+    }
+  }
+
+  private static Server backend(ByteService service, ServerInterceptor... interceptors) throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerInterceptors.intercept(service.definition(), interceptors))
+        .build()
+        .start();
+  }
+
+  /** A gateway config on an ephemeral loopback port that routes the test service to the backend. */
+  private static String routingTo(Server backend) {
+    return "[server]\nlisten = \"127.0.0.1:0\"\ndrain_timeout = \"20s\"\n"
+        + "[registration]\nenabled = false\n"
+        + "[[registries]]\nplugin = \"static\"\n"
+        + "services.\"" + ByteService.SERVICE + "\" = [\"127.0.0.1:" + backend.getPort() + "\"]\n";
+  }
+
+  private static ManagedChannel channel(RunningGateway gateway) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+  }
+
+  private record RunningGateway(Process process, int port, Path logFile) {
+    String log() throws IOException {
+      return Files.readString(logFile);
+    }
+  }
+
+  /** Runs bin/opizontas with {@code config} and returns once it listens. */
+  private RunningGateway startGateway(String config) throws Exception {
+    Path file = Files.writeString(Files.createTempFile(dir, "gateway", ".toml"), config);
+    Path log = Files.createTempFile(dir, "gateway", ".log");
+    ProcessBuilder builder = new ProcessBuilder(
+        HOME.resolve("bin/opizontas").toString(), "run", "--config", file.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().remove("JAVA_OPTS");
+    Process gateway = builder.start();
+    Pattern listening = Pattern.compile("listening on /127\\.0\\.0\\.1:(\\d+)");
+    int[] port = new int[1];
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      String text = Files.readString(log);
+      Matcher found = listening.matcher(text);
+      if (found.find()) {
+        port[0] = Integer.parseInt(found.group(1));
+        return true;
+      }
+      assertThat(gateway.isAlive()).as("gateway running; its log:%n%s", text).isTrue();
+      return false;
+    });
+    return new RunningGateway(gateway, port[0], log);
   }
 
   private record Run(int exit, String out, String err) {}

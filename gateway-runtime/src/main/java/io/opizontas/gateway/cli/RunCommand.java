@@ -59,6 +59,8 @@ final class RunCommand implements Callable<Integer> {
       return 1;
     }
     warnIfBuiltInsAreLeftOut(gatewayConfig, System.getProperty(HOME_PROPERTY));
+    // Before the start, so that a signal during it is not lost: the drain then follows the start.
+    StopSignals signals = StopSignals.install();
     Gateway gateway;
     try {
       gateway = Gateway.start(gatewayConfig);
@@ -74,8 +76,16 @@ final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("opizontas: cannot start: " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "opizontas-shutdown"));
-    gateway.awaitStopped();
+    // Any other way the JVM is told to end (SIGHUP, say) still drains first, in a shutdown hook.
+    Thread hook = new Thread(gateway::close, "opizontas-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    signals.await();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is ending for another reason and the hook is draining; close() waits for it.
+    }
+    gateway.close();
     return 0;
   }
 

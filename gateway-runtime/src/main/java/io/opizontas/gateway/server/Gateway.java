@@ -13,11 +13,14 @@ import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -27,7 +30,9 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,16 +58,14 @@ public final class Gateway implements AutoCloseable {
   /** Socket read size and largest DATA frame accepted from clients (Jetty: 16 KiB). */
   private static final int IO_BUFFER_SIZE = 64 * 1024;
 
-  private final Server server;
   private final ServerConnector connector;
   private final EndpointTable endpoints;
   private final UpstreamPool upstreams;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
-  private Gateway(Server server, ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
+  private Gateway(ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
       Deque<AutoCloseable> started) {
-    this.server = server;
     this.connector = connector;
     this.endpoints = endpoints;
     this.upstreams = upstreams;
@@ -119,7 +122,8 @@ public final class Gateway implements AutoCloseable {
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);
     server.setHandler(new Http1Rejection());
-    server.setStopTimeout(config.server().drainTimeout().toMillis());
+    // drain() waits for the calls itself, so that it can say what the timeout cut.
+    server.setStopTimeout(0);
     server.setStopAtShutdown(false);
     // Backend sessions must outlive the client listener's drain, so they stop after it.
     upstreams.start();
@@ -128,9 +132,10 @@ public final class Gateway implements AutoCloseable {
         endpoints.follow(snapshot -> upstreams.serviceChanged(snapshot.service(), snapshot.asList()));
     started.push(pruning::close);
     server.start();
-    started.push(server::stop);
+    Duration drainTimeout = config.server().drainTimeout();
+    started.push(() -> drain(server, connector, scheduler, drainTimeout));
 
-    Gateway gateway = new Gateway(server, connector, endpoints, upstreams, started);
+    Gateway gateway = new Gateway(connector, endpoints, upstreams, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -177,7 +182,30 @@ public final class Gateway implements AutoCloseable {
     connector.setHost(listen.listen().getHostString());
     connector.setPort(listen.listen().getPort());
     connector.setIdleTimeout(listen.idleTimeout().toMillis());
+    // On shutdown Jetty cuts every connection's idle timeout to this (1 s by default), and an HTTP/2
+    // session that has sent GOAWAY resets its streams when that timer fires: a call whose client and
+    // backend stay quiet for a second (any slow unary call) would die long before drain_timeout.
+    // drain() ends the drain at its timeout.
+    connector.setShutdownIdleTimeout(listen.drainTimeout().toMillis());
     return connector;
+  }
+
+  /**
+   * Jetty's graceful shutdown: the listener stops accepting and every client connection gets
+   * GOAWAY; connections whose calls are over are closed as they get there, and the listener stops
+   * when the last one is closed or at the drain timeout, which cuts the calls still running.
+   */
+  private static void drain(Server server, ServerConnector connector, Scheduler scheduler, Duration timeout)
+      throws Exception {
+    if (!timeout.isZero()) {
+      try (ConnectionDrain closing = ConnectionDrain.start(connector, scheduler)) {
+        Graceful.shutdown(server).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        LOG.warn("The drain timeout ({} ms) is over: ending the calls still in flight ({})", timeout.toMillis(),
+            openStreams(connector));
+      }
+    }
+    server.stop();
   }
 
   /** The live routing table; registry backends report into it. */
@@ -192,6 +220,10 @@ public final class Gateway implements AutoCloseable {
 
   /** Client streams open right now, over every client connection. */
   public int openClientStreams() {
+    return openStreams(connector);
+  }
+
+  private static int openStreams(ServerConnector connector) {
     int open = 0;
     for (EndPoint endPoint : connector.getConnectedEndPoints()) {
       if (endPoint.getConnection() instanceof HTTP2Connection connection) {
@@ -211,17 +243,15 @@ public final class Gateway implements AutoCloseable {
     return upstreams.openStreams();
   }
 
-  /** Blocks the calling thread until the gateway has stopped. For the CLI's main thread only. */
-  public void awaitStopped() throws InterruptedException {
-    server.join();
-  }
-
   /**
    * GOAWAY to clients, in-flight calls drain up to the configured timeout, then the registration
    * API, backend sessions, registries and plugins stop, in that order.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (started.isEmpty()) {
+      return; // closed already, by another thread such as a shutdown hook
+    }
     long start = System.nanoTime();
     stopAll(started);
     LOG.info("Gateway stopped after draining for {} ms", (System.nanoTime() - start) / 1_000_000);

@@ -7,7 +7,11 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.cli.RawBytes;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,7 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code Produce} (server streaming): the request is two ints, count and size; answers that
  *       many messages of that size;
  *   <li>{@code Chat} (bidi): echoes each message as it arrives;
- *   <li>{@code Hang} (bidi): never answers; counts cancellations it observes.
+ *   <li>{@code Hang} (bidi): never answers; counts cancellations it observes;
+ *   <li>{@code Slow} (unary): the request is an int, a number of milliseconds; answers the request
+ *       after that long, as a backend busy with the call would (the wait holds no thread).
  * </ul>
  */
 public final class ByteService {
@@ -33,11 +39,19 @@ public final class ByteService {
   public static final MethodDescriptor<byte[], byte[]> PRODUCE = method("Produce", MethodType.SERVER_STREAMING);
   public static final MethodDescriptor<byte[], byte[]> CHAT = method("Chat", MethodType.BIDI_STREAMING);
   public static final MethodDescriptor<byte[], byte[]> HANG = method("Hang", MethodType.BIDI_STREAMING);
+  public static final MethodDescriptor<byte[], byte[]> SLOW = method("Slow", MethodType.UNARY);
 
   /** Cancellations the backend saw on {@code Hang} calls. */
   public final AtomicInteger cancellations = new AtomicInteger();
   /** Counts down when a {@code Hang} call arrives at the backend. */
   public volatile CountDownLatch hangStarted = new CountDownLatch(1);
+  /** Gets a permit when a {@code Slow} call arrives at the backend. */
+  public final Semaphore slowArrived = new Semaphore(0);
+
+  /** The request of a {@code Slow} call that answers after {@code delay}. */
+  public static byte[] slowRequest(Duration delay) {
+    return ByteBuffer.allocate(4).putInt(Math.toIntExact(delay.toMillis())).array();
+  }
 
   private static MethodDescriptor<byte[], byte[]> method(String name, MethodType type) {
     return MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -95,6 +109,13 @@ public final class ByteService {
           public void onCompleted() {
             response.onCompleted();
           }
+        }))
+        .addMethod(SLOW, ServerCalls.asyncUnaryCall((request, response) -> {
+          slowArrived.release();
+          CompletableFuture.delayedExecutor(ByteBuffer.wrap(request).getInt(), TimeUnit.MILLISECONDS).execute(() -> {
+            response.onNext(request);
+            response.onCompleted();
+          });
         }))
         .addMethod(HANG, ServerCalls.asyncBidiStreamingCall((StreamObserver<byte[]> response) -> {
           io.grpc.Context.current().addListener(context -> cancellations.incrementAndGet(), Runnable::run);

@@ -3,6 +3,7 @@ package io.opizontas.gateway.testing;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,12 @@ public final class RawH2Client implements AutoCloseable {
 
   /** One request: headers, then {@code body} (if not null) with END_STREAM. */
   public Response exchange(String method, String path, HttpFields headers, byte[] body) throws Exception {
+    return exchange(method, path, headers, body, Duration.ofSeconds(10));
+  }
+
+  /** One request as above, whose response may take up to {@code timeout}. */
+  public Response exchange(String method, String path, HttpFields headers, byte[] body, Duration timeout)
+      throws Exception {
     MetaData.Request request = new MetaData.Request(method, HttpURI.build("http://localhost" + path),
         HttpVersion.HTTP_2, headers, -1);
     CompletableFuture<Response> done = new CompletableFuture<>();
@@ -71,7 +78,7 @@ public final class RawH2Client implements AutoCloseable {
     if (body != null) {
       stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
     }
-    return done.get(10, TimeUnit.SECONDS);
+    return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -142,6 +149,13 @@ public final class RawH2Client implements AutoCloseable {
     @Override
     public void onReset(Stream stream, ResetFrame frame, org.eclipse.jetty.util.Callback callback) {
       done.complete(new Response(status, headers, body.toByteArray(), trailers, frames, frame.getError()));
+      callback.succeeded();
+    }
+
+    @Override
+    public void onFailure(Stream stream, int error, String reason, Throwable failure,
+        org.eclipse.jetty.util.Callback callback) {
+      done.completeExceptionally(failure);
       callback.succeeded();
     }
 

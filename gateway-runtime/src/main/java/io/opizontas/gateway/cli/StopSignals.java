@@ -1,0 +1,53 @@
+package io.opizontas.gateway.cli;
+
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * SIGTERM and SIGINT (Ctrl-C) taken as requests to stop, so that {@code opizontas run} drains on
+ * its main thread and exits 0 once the drain is done.
+ *
+ * <p>Left to the JVM, these signals run the shutdown hooks and then end the process with 128 + the
+ * signal number (143, 130), however cleanly the hooks stopped the gateway. A hook could force 0 only
+ * with {@code Runtime.halt}, which cuts every other hook short and would also turn a
+ * {@code System.exit(1)} into 0. Handling the signals instead leaves the exit code to the command.
+ * {@code sun.misc.Signal} lives in the {@code jdk.unsupported} module, which the JDK keeps exported
+ * for exactly this kind of use.
+ */
+final class StopSignals {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StopSignals.class);
+  private static final String[] NAMES = {"TERM", "INT"};
+
+  private final CountDownLatch requested = new CountDownLatch(1);
+
+  private StopSignals() {}
+
+  /**
+   * Handles SIGTERM and SIGINT from now on. A signal the process was started ignoring (SIGINT of a
+   * background job) stays ignored. Under {@code -Xrs} the JVM refuses: the signal then ends the
+   * process at once, without a drain, and a warning says so at start.
+   */
+  static StopSignals install() {
+    StopSignals signals = new StopSignals();
+    for (String name : NAMES) {
+      try {
+        Signal.handle(new Signal(name), signal -> {
+          LOG.info("SIG{} received: stopping once the calls in flight are done", name);
+          signals.requested.countDown();
+        });
+      } catch (IllegalArgumentException refused) {
+        LOG.warn("SIG{} cannot be handled ({}; is the JVM running with -Xrs?): it will end the gateway without "
+            + "draining its calls", name, refused.getMessage());
+      }
+    }
+    return signals;
+  }
+
+  /** Blocks until SIGTERM or SIGINT arrived. */
+  void await() throws InterruptedException {
+    requested.await();
+  }
+}
