@@ -23,6 +23,7 @@ final class OutboundStream {
   private final Stream stream;
   private boolean writing;
   private boolean ended;
+  private boolean finished;
   private HeadersFrame heldTerminal;
   private Callback heldCallback;
 
@@ -42,6 +43,13 @@ final class OutboundStream {
   boolean isEnded() {
     try (AutoLock ignored = lock.lock()) {
       return ended;
+    }
+  }
+
+  /** Whether this side ended with an END_STREAM frame (issued, maybe not yet written), not a reset. */
+  boolean isFinished() {
+    try (AutoLock ignored = lock.lock()) {
+      return finished;
     }
   }
 
@@ -77,6 +85,7 @@ final class OutboundStream {
         return false;
       }
       ended = true;
+      finished = true;
       if (writing) {
         heldTerminal = terminal;
         heldCallback = written;
@@ -110,10 +119,17 @@ final class OutboundStream {
     }
   }
 
-  /** Reads and releases whatever DATA the stream received and nobody read. */
+  /**
+   * Reads and releases whatever DATA the stream received and nobody read, up to its end: once the
+   * END_STREAM frame is read, Jetty answers every further read with an end-of-stream marker.
+   */
   void discardReceived() {
     for (Stream.Data data = stream.readData(); data != null; data = stream.readData()) {
+      boolean last = data.frame().isEndStream();
       data.release();
+      if (last) {
+        return;
+      }
     }
   }
 
@@ -137,6 +153,7 @@ final class OutboundStream {
       if (!ended) {
         writing = true;
         ended = endStream;
+        finished = endStream;
         return true;
       }
     }

@@ -165,6 +165,13 @@ final class ProxyCall implements Stream.Listener {
       @Override
       public void failed(Throwable failure) {
         releaseBackendSlot();
+        if (failure instanceof HpackException) {
+          // The request's metadata does not fit the backend's MAX_HEADER_LIST_SIZE: another try
+          // would fail alike, and a retryable status would invite the client to repeat it.
+          answer(GrpcStatus.of(GrpcStatusCode.RESOURCE_EXHAUSTED,
+              "the request metadata is larger than the backend of " + service + " accepts: " + describe(failure)));
+          return;
+        }
         // A session that received GOAWAY between reservation and use refuses new streams: one more
         // try lands on a fresh session.
         if (attempt < MAX_OPEN_ATTEMPTS) {
@@ -222,6 +229,18 @@ final class ProxyCall implements Stream.Listener {
     if (!upstreamFinished()) {
       cancelUpstream();
     }
+  }
+
+  /**
+   * Whether the client is still sending: its request END_STREAM was neither received with the
+   * headers, nor forwarded to the backend, nor read.
+   */
+  private boolean clientStillSending() {
+    if (requestEnded || clientStream.isRemotelyClosed()) {
+      return false;
+    }
+    OutboundStream up = toBackend();
+    return up == null || !up.isFinished();
   }
 
   private boolean upstreamFinished() {
@@ -283,7 +302,7 @@ final class ProxyCall implements Stream.Listener {
 
   private void writeClientEnd(HeadersFrame terminal) {
     toClient.end(terminal, Callback.from(() -> {
-      if (!clientStream.isRemotelyClosed()) {
+      if (clientStillSending()) {
         clientStream.reset(new ResetFrame(clientStream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP);
       }
     }, failure -> LOG.debug("Trailers to the client not written", failure)));

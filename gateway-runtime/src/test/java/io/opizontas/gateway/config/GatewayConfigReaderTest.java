@@ -63,6 +63,7 @@ class GatewayConfigReaderTest {
               stream_window = 131072
               idle_timeout = "1h"
               max_header_list_size = "32KiB"
+              max_hops = 3
 
               [upstream]
               connect_timeout = "1s"
@@ -85,7 +86,8 @@ class GatewayConfigReaderTest {
                   16 << 20,
                   128 << 10,
                   Duration.ofHours(1),
-                  32 << 10));
+                  32 << 10,
+                  3));
       assertThat(config.upstream())
           .isEqualTo(
               new UpstreamConfig(
@@ -304,6 +306,7 @@ class GatewayConfigReaderTest {
         value = {
           "server.max_concurrent_streams = 'many' | :1: server.max_concurrent_streams: expected an integer but found the string \"many\"",
           "server.max_concurrent_streams = 1.5    | :1: server.max_concurrent_streams: expected an integer but found the number 1.5",
+          "server.max_hops = 0                    | :1: server.max_hops: 0 is outside 1..255",
           "server.listen = 50051                  | :1: server.listen: expected \"host:port\" but found the integer 50051",
           "server = 1                             | :1: server: expected a table but found the integer 1",
           "server.idle_timeout = true             | :1: server.idle_timeout: expected a duration such as \"30s\" but found the boolean true",
@@ -323,7 +326,7 @@ class GatewayConfigReaderTest {
       assertThat(refusal("[server]\nlisten = \"127.0.0.1:1\"\n\nlistn = \"127.0.0.1:2\"\n"))
           .isEqualTo(
               ":4: server.listn: unknown key (known here: listen, drain_timeout, max_concurrent_streams,"
-                  + " session_window, stream_window, idle_timeout, max_header_list_size)");
+                  + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
       assertThat(refusal("[server]\n[health]\nenabled = true\n"))
           .isEqualTo(":2: health: unknown key (known here: server, upstream, plugins, registries, chain, registration)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\n")).startsWith(":1: upstream.tls: unknown key");

@@ -18,6 +18,7 @@ import io.opizontas.gateway.plugin.fixtures.Gate;
 import io.opizontas.gateway.plugin.fixtures.GatedFilter;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.GrpcBackend;
+import io.opizontas.gateway.testing.RawH2Client;
 import io.opizontas.gateway.testing.TestGateways;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,5 +141,30 @@ class PluginThreadsTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     assertThat(responseHeaders.get()).as("the headers went out").isNotNull();
     assertThat(responseHeaders.get().get(GATED)).as("without the late hook's edit").isNull();
+  }
+
+  /**
+   * The gateway's deadline fires while a response-headers hook still runs: the response headers
+   * were already on their way, so the client must get them first and DEADLINE_EXCEEDED in the
+   * trailers after them, never trailers without :status (a protocol error at the client).
+   */
+  @Test
+  void aDeadlineDuringAResponseHookEndsTheCallAfterTheResponseHeaders() throws Exception {
+    try (RawH2Client client = new RawH2Client(gateway.address())) {
+      HttpFields headers = HttpFields.build()
+          .put("content-type", "application/grpc")
+          .put("te", "trailers")
+          .put("grpc-timeout", "100m")
+          .put("x-gate", "slow-response");
+
+      RawH2Client.Response response = client.exchange("POST", "/grpc.testing.TestService/EmptyCall", headers,
+          new byte[] {0, 0, 0, 0, 0});
+
+      assertThat(response.resetCode()).as("no reset").isEqualTo(-1);
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.headersFrames()).as("headers, then trailers").isEqualTo(2);
+      assertThat(response.trailers().get("grpc-status"))
+          .isEqualTo(String.valueOf(Status.Code.DEADLINE_EXCEEDED.value()));
+    }
   }
 }
