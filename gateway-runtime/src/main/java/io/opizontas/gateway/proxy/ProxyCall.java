@@ -59,6 +59,9 @@ final class ProxyCall implements Stream.Listener {
   private FramePump responsePump;
   private UpstreamSession backendSlot;
   private Scheduler.Task deadline;
+  /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
+  private volatile long deadlineNanos;
+  private volatile boolean hasDeadline;
 
   ProxyCall(CallRuntime runtime, Stream stream, MetaData.Request request, String service, String method,
       boolean requestEnded) {
@@ -79,6 +82,8 @@ final class ProxyCall implements Stream.Listener {
     HttpFields fields = request.getHttpFields();
     long timeoutNanos = GrpcTimeout.parseNanos(fields.get("grpc-timeout"));
     if (timeoutNanos >= 0) {
+      deadlineNanos = System.nanoTime() + timeoutNanos;
+      hasDeadline = true;
       Scheduler.Task task = runtime.scheduler().schedule(this::deadlineExpired, timeoutNanos, TimeUnit.NANOSECONDS);
       try (AutoLock ignored = lock.lock()) {
         deadline = task;
@@ -391,6 +396,10 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
+  private boolean deadlinePassed() {
+    return hasDeadline && System.nanoTime() - deadlineNanos >= 0;
+  }
+
   private void deadlineExpired() {
     answer(GrpcStatus.of(GrpcStatusCode.DEADLINE_EXCEEDED,
         "deadline exceeded (grpc-timeout " + request.getHttpFields().get("grpc-timeout") + ") waiting for " + service));
@@ -524,6 +533,10 @@ final class ProxyCall implements Stream.Listener {
         // trailers after it.
         discardingRequest = true;
         clientStream.demand();
+      } else if (frame.getError() == ErrorCode.CANCEL_STREAM_ERROR.code && deadlinePassed()) {
+        // The backend got the same grpc-timeout and cancelled at its end of it, a moment before
+        // the gateway's own timer ran: the call ended by its deadline, not by a cancellation.
+        deadlineExpired();
       } else {
         upstreamFailed(ResetStatus.of(frame.getError()), frame.getError());
       }
