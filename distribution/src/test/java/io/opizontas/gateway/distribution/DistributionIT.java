@@ -79,7 +79,8 @@ class DistributionIT {
               "zookeeper-registry-" + VERSION + "-plugin.jar",
               "consul-registry-" + VERSION + "-plugin.jar",
               "token-auth-" + VERSION + "-plugin.jar",
-              "header-rewrite-" + VERSION + "-plugin.jar");
+              "header-rewrite-" + VERSION + "-plugin.jar",
+              "balancers-" + VERSION + "-plugin.jar");
     }
   }
 
