@@ -15,11 +15,13 @@ public final class ServiceEndpoints {
 
   private final String service;
   private final Endpoint[] endpoints;
+  private final List<Endpoint> list;
   private final AtomicInteger cursor = new AtomicInteger();
 
   ServiceEndpoints(String service, Endpoint[] endpoints) {
     this.service = service;
     this.endpoints = endpoints;
+    this.list = List.of(endpoints);
   }
 
   public String service() {
@@ -52,8 +54,13 @@ public final class ServiceEndpoints {
     return all[Math.floorMod(cursor.getAndIncrement(), all.length)];
   }
 
+  /**
+   * The endpoints as an immutable list: the same instance for as long as this snapshot stands, so a
+   * balancer may cache what it derives from it and rebuild only when a new snapshot brings a new
+   * list (as gateway-api's Balancer promises).
+   */
   public List<Endpoint> asList() {
-    return List.copyOf(Arrays.asList(endpoints));
+    return list;
   }
 
   boolean sameEndpoints(Collection<Endpoint> other) {

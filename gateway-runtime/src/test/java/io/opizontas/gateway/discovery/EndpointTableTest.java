@@ -15,6 +15,19 @@ class EndpointTableTest {
   private final EndpointTable table = new EndpointTable();
 
   @Test
+  void aServicesListIsTheSameInstanceUntilItsSetChanges() {
+    EndpointSink sink = table.sink("static#0");
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    List<Endpoint> first = table.lookup("svc.A").asList();
+
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+    assertThat(table.lookup("svc.A").asList()).isSameAs(first);
+
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1), Endpoint.of("10.0.0.2", 1)));
+    assertThat(table.lookup("svc.A").asList()).isNotSameAs(first).hasSize(2);
+  }
+
+  @Test
   void reportsOfSeveralSourcesAreMergedAndEachWithdrawsOnlyItsOwn() {
     EndpointSink memory = table.sink("memory#0");
     EndpointSink consul = table.sink("consul#1");

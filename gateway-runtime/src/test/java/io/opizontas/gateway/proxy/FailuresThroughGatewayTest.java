@@ -155,8 +155,9 @@ class FailuresThroughGatewayTest {
   }
 
   @Test
-  void hungBackendIsDetectedByKeepalive() throws Exception {
-    // Accepts connections and never answers a byte: a hung instance.
+  void backendSilentAfterTcpAcceptFailsTheCallWithinTheConnectTimeout() throws Exception {
+    // Accepts connections and never answers a byte, not even SETTINGS: a hung instance, caught by
+    // the connect timeout (UpstreamPoolTest covers a keepalive PING left unanswered).
     try (ServerSocket blackHole = new ServerSocket(0)) {
       CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
         try {
