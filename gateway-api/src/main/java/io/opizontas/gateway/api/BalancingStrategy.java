@@ -24,6 +24,14 @@ public interface BalancingStrategy extends ExtensionPoint {
    */
   void start(PluginConfig config, PluginContext context) throws Exception;
 
+  /**
+   * The name the configuration uses for this strategy ({@code strategy = "ring-hash"}), such as
+   * {@code round-robin}: lower case, unique among the loaded plugins. A plugin may contribute several
+   * strategies, each with its own id; the gateway refuses to start when two plugins claim one id.
+   * Called before {@link #start}, so it must not depend on the configuration.
+   */
+  String id();
+
   /** A balancer for {@code service}; the runtime keeps it for as long as the service exists. */
   Balancer newBalancer(String service);
 

@@ -40,7 +40,7 @@ public final class EntryKeys {
    * @param key dotted from the entry as {@link TomlKeys#dotted} writes it; a plugin's own spelling
    *     still works, placed on the line of the nearest key it names
    */
-  ConfigException refuse(String key, String problem) {
+  public ConfigException refuse(String key, String problem) {
     if (source == null) {
       return new ConfigException(origin, key, problem);
     }

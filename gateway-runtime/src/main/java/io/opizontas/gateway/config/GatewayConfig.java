@@ -13,12 +13,25 @@ public record GatewayConfig(
     PluginsConfig plugins,
     List<PluginSection> registries,
     List<PluginSection> chain,
-    RegistrationConfig registration) {
+    RegistrationConfig registration,
+    BalancingConfig balancing) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
     chain = List.copyOf(chain);
     Objects.requireNonNull(registration, "registration");
+    Objects.requireNonNull(balancing, "balancing");
+  }
+
+  /** A configuration with the default {@code [balancing]} section. */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain,
+      RegistrationConfig registration) {
+    this(server, upstream, plugins, registries, chain, registration, BalancingConfig.defaults());
   }
 
   /** A configuration with the default {@code [registration]} section. */
@@ -28,7 +41,7 @@ public record GatewayConfig(
       PluginsConfig plugins,
       List<PluginSection> registries,
       List<PluginSection> chain) {
-    this(server, upstream, plugins, registries, chain, RegistrationConfig.defaults());
+    this(server, upstream, plugins, registries, chain, RegistrationConfig.defaults(), BalancingConfig.defaults());
   }
 
   /**
@@ -44,6 +57,6 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing);
   }
 }

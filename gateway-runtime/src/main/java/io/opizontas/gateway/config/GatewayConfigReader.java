@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.opizontas.gateway.api.ServicePattern;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads the gateway's TOML 1.0 configuration (parsed by jackson-dataformat-toml) into a {@link
@@ -87,9 +89,33 @@ public final class GatewayConfigReader {
             plugins(root.table("plugins")),
             pluginSections(root.tables("registries")),
             pluginSections(root.tables("chain")),
-            registration(root.table("registration")));
+            registration(root.table("registration")),
+            balancing(root.table("balancing")));
     root.rejectUnknownKeys();
     return config;
+  }
+
+  /**
+   * {@code [balancing]}: strategy ids are checked when plugins are loaded (Gateway start), with the
+   * file and line kept here.
+   */
+  private static BalancingConfig balancing(TomlTable table) {
+    String strategy = table.string("default", BalancingConfig.ROUND_ROBIN);
+    PluginSection defaultStrategy = new PluginSection(strategy, Map.of(), table.origin(), table.entryKeys());
+    List<BalancingConfig.Rule> rules = new ArrayList<>();
+    for (TomlTable entry : table.tables("services")) {
+      String text = entry.requiredString("pattern");
+      ServicePattern pattern;
+      try {
+        pattern = ServicePattern.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse("pattern", e.getMessage());
+      }
+      String id = entry.requiredString("strategy");
+      rules.add(new BalancingConfig.Rule(pattern, new PluginSection(id, entry.rest(), entry.origin(), entry.entryKeys())));
+    }
+    table.rejectUnknownKeys();
+    return new BalancingConfig(defaultStrategy, rules);
   }
 
   private static RegistrationConfig registration(TomlTable table) {

@@ -5,18 +5,15 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One service's endpoints at one moment: immutable, shared by every call that reads it. Only the
- * round-robin cursor of {@link #next} moves.
+ * One service's endpoints at one moment: immutable, shared by every call that reads it.
  */
 public final class ServiceEndpoints {
 
   private final String service;
   private final Endpoint[] endpoints;
   private final List<Endpoint> list;
-  private final AtomicInteger cursor = new AtomicInteger();
 
   ServiceEndpoints(String service, Endpoint[] endpoints) {
     this.service = service;
@@ -39,19 +36,6 @@ public final class ServiceEndpoints {
   /** The endpoint at {@code index}, 0 &lt;= index &lt; {@link #size()}. */
   public Endpoint get(int index) {
     return endpoints[index];
-  }
-
-  /**
-   * The next endpoint in round-robin order, or null when there is none. Lock- and allocation-free;
-   * the rotation restarts when the set changes (a new snapshot). Stands in until balancing
-   * strategies are pluggable.
-   */
-  public Endpoint next() {
-    Endpoint[] all = endpoints;
-    if (all.length == 0) {
-      return null;
-    }
-    return all[Math.floorMod(cursor.getAndIncrement(), all.length)];
   }
 
   /**

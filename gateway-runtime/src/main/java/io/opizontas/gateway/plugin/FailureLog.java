@@ -12,9 +12,9 @@ import org.slf4j.Logger;
  * how many were left out. A filter failing on every call of a busy gateway thus costs one line per
  * window, not one per call.
  */
-final class FailureLog {
+public final class FailureLog {
 
-  static final Duration WINDOW = Duration.ofSeconds(10);
+  public static final Duration WINDOW = Duration.ofSeconds(10);
 
   private final Logger log;
   private final String subject;
@@ -27,7 +27,7 @@ final class FailureLog {
    * @param subject  names the plugin instance in every line, e.g. {@code call filter 'x' (file:3)}
    * @param nanoTime a monotonic clock ({@link System#nanoTime} outside tests)
    */
-  FailureLog(Logger log, String subject, LongSupplier nanoTime, Duration window) {
+  public FailureLog(Logger log, String subject, LongSupplier nanoTime, Duration window) {
     this.log = log;
     this.subject = subject;
     this.nanoTime = nanoTime;
@@ -41,7 +41,7 @@ final class FailureLog {
    * @param what  what happened, e.g. {@code "timed out after 2s"}
    * @param cause the exception, or null when there is none worth a stack trace
    */
-  void record(String what, Throwable cause) {
+  public void record(String what, Throwable cause) {
     long now = nanoTime.getAsLong();
     long until = quietUntil.get();
     if (now - until >= 0 && quietUntil.compareAndSet(until, now + windowNanos)) {

@@ -14,11 +14,11 @@ import org.eclipse.jetty.http.HttpFields;
  * data path forwards: nothing is copied. Every write is checked with {@link
  * Metadata#checkWritableKey} and {@link Metadata#checkValue}, so a plugin cannot touch the framing.
  */
-final class FieldsMetadata implements Metadata {
+public final class FieldsMetadata implements Metadata {
 
   private final HttpFields.Mutable fields;
 
-  FieldsMetadata(HttpFields.Mutable fields) {
+  public FieldsMetadata(HttpFields.Mutable fields) {
     this.fields = fields;
   }
 

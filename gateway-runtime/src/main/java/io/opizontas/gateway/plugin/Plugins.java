@@ -82,6 +82,8 @@ public final class Plugins implements AutoCloseable {
   private final Map<String, RuntimePluginContext> contexts = new ConcurrentHashMap<>();
   private final List<ExecutorService> pluginSchedulers = new CopyOnWriteArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
+  /** Balancing strategies by id; read at the first {@link #startStrategy}. Guarded by this. */
+  private Map<String, StrategyClass> strategies;
 
   private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
@@ -167,6 +169,77 @@ public final class Plugins implements AutoCloseable {
       return new RuntimePluginContext(id, clock, LoggerFactory.getLogger("opizontas.plugin." + id),
           new MemoryPluginMetrics(), new BorrowedScheduler(scheduler));
     });
+  }
+
+  /**
+   * Makes and starts the balancing strategy {@code section} names by its id ({@link
+   * BalancingStrategy#id()}), with the section's settings as its options; closed by {@link #close}.
+   * Strategies are found by id, not by plugin id, because one plugin may contribute several.
+   *
+   * @return null when no loaded plugin contributes a strategy with that id
+   * @throws PluginLoadException when two plugins claim the id, or the strategy cannot be made or
+   *     started; {@link io.opizontas.gateway.config.ConfigException} for a bad option
+   */
+  public BalancingStrategy startStrategy(PluginSection section) {
+    StrategyClass found = strategies().get(section.plugin());
+    if (found == null) {
+      return null;
+    }
+    String where = "balancing strategy '" + section.plugin() + "' of plugin '" + found.pluginId() + "' ("
+        + section.origin() + ")";
+    BalancingStrategy strategy;
+    try {
+      strategy = inPluginLoader(found.type().getClassLoader(),
+          () -> (BalancingStrategy) directory.getExtensionFactory().create(found.type()));
+    } catch (Exception | LinkageError e) {
+      throw new PluginLoadException(where + ": cannot make it: " + PluginLoadException.describe(e), e);
+    }
+    TablePluginConfig config = new TablePluginConfig(section.plugin(), section.settings());
+    start(section, strategy, () -> {
+      strategy.start(config, context(found.pluginId()));
+      return null;
+    });
+    synchronized (closers) {
+      closers.add(() -> close(where, strategy::close, strategy));
+    }
+    try {
+      config.rejectUnread();
+    } catch (PluginConfigException e) {
+      throw section.refuse(e);
+    }
+    return strategy;
+  }
+
+  /** A strategy class and the plugin that contributes it. */
+  private record StrategyClass(String pluginId, Class<? extends BalancingStrategy> type) {}
+
+  /** Every loaded strategy by its id, read once (each class is made once to ask its id). */
+  private synchronized Map<String, StrategyClass> strategies() {
+    if (strategies == null) {
+      Map<String, StrategyClass> byId = new LinkedHashMap<>();
+      for (String pluginId : ids()) {
+        ClassLoader loader = directory.getPlugin(pluginId).getPluginClassLoader();
+        for (Class<? extends BalancingStrategy> type : directory.getExtensionClasses(BalancingStrategy.class, pluginId)) {
+          if (type.getClassLoader() != loader) {
+            continue;
+          }
+          String id;
+          try {
+            id = inPluginLoader(loader, () -> directory.getExtensionFactory().create(type).id());
+          } catch (Exception | LinkageError e) {
+            throw new PluginLoadException("plugin '" + pluginId + "': cannot make its balancing strategy "
+                + type.getName() + ": " + PluginLoadException.describe(e), e);
+          }
+          StrategyClass previous = byId.putIfAbsent(id, new StrategyClass(pluginId, type));
+          if (previous != null) {
+            throw new PluginLoadException("balancing strategy '" + id + "' is contributed by two plugins, '"
+                + previous.pluginId() + "' and '" + pluginId + "': remove one of them from the plugins directory");
+          }
+        }
+      }
+      strategies = byId;
+    }
+    return strategies;
   }
 
   /** Daemon threads named {@code prefix}, numbered from 1 when {@code numbers} is given. */

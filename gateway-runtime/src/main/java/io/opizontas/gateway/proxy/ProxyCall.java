@@ -1,8 +1,10 @@
 package io.opizontas.gateway.proxy;
 
+import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamSession;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
@@ -58,6 +60,8 @@ final class ProxyCall implements Stream.Listener {
   private FramePump requestPump;
   private FramePump responsePump;
   private UpstreamSession backendSlot;
+  private Balancer pickedBalancer;
+  private Endpoint pickedEndpoint;
   private Scheduler.Task deadline;
   /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
   private volatile long deadlineNanos;
@@ -120,13 +124,25 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private void route(HttpFields fields, int attempt) {
+  private void route(HttpFields.Mutable fields, int attempt) {
     if (isEnded()) {
       return;
     }
-    Endpoint endpoint = runtime.router().pick(service);
+    Balancer balancer = runtime.router().balancer(service);
+    Endpoint endpoint;
+    try {
+      endpoint = runtime.router().pick(service, balancer, RoutedCall.of(service, method, fields, filtered));
+    } catch (Router.BalancerFailure failure) {
+      answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, failure.getMessage()));
+      return;
+    }
     if (endpoint == null) {
       answer(runtime.router().noRoute(service));
+      return;
+    }
+    if (!picked(balancer, endpoint)) {
+      // The call ended while it was being routed: the pick is over at once.
+      reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
       return;
     }
     runtime.upstreams().acquire(endpoint, new Promise<>() {
@@ -143,7 +159,7 @@ final class ProxyCall implements Stream.Listener {
     });
   }
 
-  private void open(Endpoint endpoint, UpstreamSession session, HttpFields fields, int attempt) {
+  private void open(Endpoint endpoint, UpstreamSession session, HttpFields.Mutable fields, int attempt) {
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         session.release();
@@ -178,8 +194,9 @@ final class ProxyCall implements Stream.Listener {
           return;
         }
         // A session that received GOAWAY between reservation and use refuses new streams: one more
-        // try lands on a fresh session.
+        // try lands on a fresh session. The first pick ends here, for balancers counting load.
         if (attempt < MAX_OPEN_ATTEMPTS) {
+          endPick(GrpcStatusCode.UNAVAILABLE);
           route(fields, attempt + 1);
         } else {
           answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
@@ -211,7 +228,7 @@ final class ProxyCall implements Stream.Listener {
 
   @Override
   public void onReset(Stream stream, ResetFrame frame, Callback callback) {
-    end();
+    end(GrpcStatusCode.CANCELLED);
     cancelUpstream();
     callback.succeeded();
   }
@@ -219,7 +236,7 @@ final class ProxyCall implements Stream.Listener {
   @Override
   public void onFailure(Stream stream, int error, String reason, Throwable failure, Callback callback) {
     LOG.debug("Client stream failed: {}", reason, failure);
-    end();
+    end(GrpcStatusCode.CANCELLED);
     cancelUpstream();
     callback.succeeded();
   }
@@ -257,7 +274,7 @@ final class ProxyCall implements Stream.Listener {
 
   /** Ends the call with a status of the gateway's own, and cancels the backend's stream. */
   void answer(GrpcStatus status) {
-    Ending ending = end();
+    Ending ending = end(status.code());
     if (ending == Ending.ALREADY_ENDED) {
       return;
     }
@@ -270,7 +287,7 @@ final class ProxyCall implements Stream.Listener {
 
   /** The backend's trailers: forwarded, then whatever of the request is still coming is let go. */
   private void forwardResponseEnd(HeadersFrame upstreamFrame) {
-    if (end() == Ending.ALREADY_ENDED) {
+    if (end(statusOf(upstreamFrame)) == Ending.ALREADY_ENDED) {
       return;
     }
     endClient(new HeadersFrame(toClient.id(), upstreamFrame.getMetaData(), null, true));
@@ -357,7 +374,7 @@ final class ProxyCall implements Stream.Listener {
 
   /** The backend reset its stream or lost its connection. */
   private void upstreamFailed(GrpcStatus status, int resetCode) {
-    Ending ending = end();
+    Ending ending = end(status.code());
     if (ending == Ending.ALREADY_ENDED) {
       return;
     }
@@ -407,9 +424,10 @@ final class ProxyCall implements Stream.Listener {
 
   /**
    * Ends the call, once: the first path to get here (trailers, the gateway's own status, a failure
-   * or reset) wins, and its deadline timer is cancelled. Says how far the response had come.
+   * or reset) wins, its deadline timer is cancelled and its balancer learns the outcome. Says how
+   * far the response had come.
    */
-  private Ending end() {
+  private Ending end(GrpcStatusCode status) {
     boolean started;
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
@@ -419,7 +437,53 @@ final class ProxyCall implements Stream.Listener {
       started = responseStarted;
     }
     cancelDeadline();
+    endPick(status);
     return started ? Ending.MID_RESPONSE : Ending.BEFORE_RESPONSE;
+  }
+
+  /** Remembers the pick of a call still running; false when the call has ended meanwhile. */
+  private boolean picked(Balancer balancer, Endpoint endpoint) {
+    try (AutoLock ignored = lock.lock()) {
+      if (ended) {
+        return false;
+      }
+      pickedBalancer = balancer;
+      pickedEndpoint = endpoint;
+      return true;
+    }
+  }
+
+  /** Tells the balancer its pick is over, once per pick. */
+  private void endPick(GrpcStatusCode status) {
+    Balancer balancer;
+    Endpoint endpoint;
+    try (AutoLock ignored = lock.lock()) {
+      balancer = pickedBalancer;
+      endpoint = pickedEndpoint;
+      pickedBalancer = null;
+      pickedEndpoint = null;
+    }
+    if (balancer != null) {
+      reportCallEnded(balancer, endpoint, status);
+    }
+  }
+
+  private static void reportCallEnded(Balancer balancer, Endpoint endpoint, GrpcStatusCode status) {
+    try {
+      balancer.onCallEnded(endpoint, status);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.debug("A balancer failed in onCallEnded", e);
+    }
+  }
+
+  /** The grpc-status of the backend's trailers; UNKNOWN when they carry none, as gRPC clients read it. */
+  private static GrpcStatusCode statusOf(HeadersFrame trailers) {
+    String value = trailers.getMetaData().getHttpFields().get("grpc-status");
+    try {
+      return value == null ? GrpcStatusCode.UNKNOWN : GrpcStatusCode.fromValue(Integer.parseInt(value.trim()));
+    } catch (IllegalArgumentException e) {
+      return GrpcStatusCode.UNKNOWN;
+    }
   }
 
   /** What {@link #end} found: ended by another path already, or before or after response headers. */

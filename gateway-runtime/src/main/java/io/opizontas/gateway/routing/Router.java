@@ -1,27 +1,78 @@
 package io.opizontas.gateway.routing;
 
+import io.opizontas.gateway.api.Balancer;
+import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
+import io.opizontas.gateway.plugin.FailureLog;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Picks the endpoint a call goes to: the service's live endpoints from the {@link EndpointTable},
- * taken in turn (round-robin) until pluggable balancing strategies replace it.
+ * chosen by the service's balancer ({@link ServiceBalancers}).
  */
 public final class Router {
 
-  private final EndpointTable table;
+  private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
-  public Router(EndpointTable table) {
+  private final EndpointTable table;
+  private final ServiceBalancers balancers;
+  private final FailureLog failures =
+      new FailureLog(LOG, "a balancer", System::nanoTime, FailureLog.WINDOW);
+
+  public Router(EndpointTable table, ServiceBalancers balancers) {
     this.table = table;
+    this.balancers = balancers;
   }
 
-  /** An endpoint for {@code service}, or null when it has none; then {@link #noRoute} explains. */
-  public Endpoint pick(String service) {
+  /** The balancer of {@code service}: the one to pick with and to tell when the call ends. */
+  public Balancer balancer(String service) {
+    return balancers.forService(service);
+  }
+
+  /**
+   * Picks an endpoint of {@code service} for {@code call} with {@code balancer}; null when the
+   * service has none (then {@link #noRoute} explains). Allocation-free with the built-in strategies.
+   *
+   * @throws BalancerFailure when the balancer throws or picks an endpoint outside the list: the call
+   *     fails with UNAVAILABLE, and the failure is logged at most once per 10 s
+   */
+  public Endpoint pick(String service, Balancer balancer, Call call) {
     ServiceEndpoints endpoints = table.lookup(service);
-    return endpoints == null ? null : endpoints.next();
+    if (endpoints == null || endpoints.isEmpty()) {
+      return null;
+    }
+    List<Endpoint> list = endpoints.asList();
+    Endpoint picked;
+    try {
+      picked = balancer.pick(list, call);
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      failures.record("of " + service + " failed to pick an endpoint", e);
+      throw new BalancerFailure("the balancer of " + service + " failed: " + e);
+    }
+    if (!contains(list, picked)) {
+      failures.record("of " + service + " picked " + picked + ", which is not one of the service's endpoints", null);
+      throw new BalancerFailure("the balancer of " + service + " picked an endpoint the service does not have");
+    }
+    return picked;
+  }
+
+  /** Identity first: a balancer returns an element of the list, and this costs no equals calls. */
+  private static boolean contains(List<Endpoint> list, Endpoint picked) {
+    if (picked == null) {
+      return false;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == picked) {
+        return true;
+      }
+    }
+    return list.contains(picked);
   }
 
   /** The status for a call {@link #pick} found no endpoint for. */
@@ -31,5 +82,14 @@ public final class Router {
       return GrpcStatus.of(GrpcStatusCode.UNIMPLEMENTED, "unknown service " + service);
     }
     return GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "no endpoints for service " + service);
+  }
+
+  /** A balancer that failed its pick; the call fails with UNAVAILABLE and this message. */
+  public static final class BalancerFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BalancerFailure(String message) {
+      super(message, null, false, false);
+    }
   }
 }

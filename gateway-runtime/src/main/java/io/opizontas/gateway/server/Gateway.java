@@ -10,6 +10,7 @@ import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
 import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.gateway.routing.Router;
+import io.opizontas.gateway.routing.ServiceBalancers;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -106,6 +107,7 @@ public final class Gateway implements AutoCloseable {
     Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     CallFilters filters = plugins.startChain(config.chain());
+    ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), plugins::startStrategy);
     EndpointTable endpoints = new EndpointTable();
     RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
         id -> plugins.create(RegistryBackend.class, id), plugins::context, endpoints);
@@ -117,7 +119,7 @@ public final class Gateway implements AutoCloseable {
     Server server = new Server(threads, scheduler, buffers);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), config.server().headerDecodeLimit(), threads,
         scheduler, buffers);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints), upstreams, filters, scheduler,
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, balancers), upstreams, filters, scheduler,
         config.server().maxHeaderListSize(), config.server().maxHops());
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);

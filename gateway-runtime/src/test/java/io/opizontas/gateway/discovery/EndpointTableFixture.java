@@ -1,13 +1,19 @@
 package io.opizontas.gateway.discovery;
 
+import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.Metadata;
+import io.opizontas.gateway.routing.Router;
+import io.opizontas.gateway.routing.ServiceBalancers;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /** A routing table of {@code services} × {@code perService} endpoints and the names to look up. */
 final class EndpointTableFixture {
 
   final EndpointTable table = new EndpointTable();
+  final Router router = new Router(table, ServiceBalancers.roundRobin());
   final String[] names;
 
   private EndpointTableFixture(int services, int perService) {
@@ -21,6 +27,29 @@ final class EndpointTableFixture {
       table.sink("bench").update(names[s], endpoints);
     }
   }
+
+  /** A call without metadata: round-robin reads none. */
+  private static final Call CALL = new Call() {
+    @Override
+    public String service() {
+      return "pkg.Service";
+    }
+
+    @Override
+    public String method() {
+      return "Method";
+    }
+
+    @Override
+    public Metadata requestHeaders() {
+      throw new UnsupportedOperationException("round-robin reads no metadata");
+    }
+
+    @Override
+    public Map<String, String> attributes() {
+      return Map.of();
+    }
+  };
 
   static EndpointTableFixture of(int services, int perService) {
     return new EndpointTableFixture(services, perService);
@@ -36,8 +65,8 @@ final class EndpointTableFixture {
     int next = 0;
     for (int i = 0; i < calls; i++) {
       next = (next + 7919) % n;
-      ServiceEndpoints endpoints = table.lookup(names[next]);
-      checksum += endpoints.next().port();
+      String service = names[next];
+      checksum += router.pick(service, router.balancer(service), CALL).port();
     }
     return checksum;
   }

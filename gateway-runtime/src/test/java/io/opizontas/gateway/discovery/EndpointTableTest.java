@@ -55,19 +55,7 @@ class EndpointTableTest {
     ServiceEndpoints empty = table.lookup("svc.A");
     assertThat(empty).isNotNull();
     assertThat(empty.isEmpty()).isTrue();
-    assertThat(empty.next()).isNull();
-  }
-
-  @Test
-  void nextRotatesThroughEveryEndpoint() {
-    table.sink("a").update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1), Endpoint.of("10.0.0.2", 1), Endpoint.of("10.0.0.3", 1)));
-    ServiceEndpoints endpoints = table.lookup("svc.A");
-    List<Endpoint> picks = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      picks.add(endpoints.next());
-    }
-    assertThat(picks.subList(0, 3)).containsExactlyInAnyOrderElementsOf(endpoints.asList());
-    assertThat(picks.subList(3, 6)).isEqualTo(picks.subList(0, 3));
+    assertThat(empty.asList()).isEmpty();
   }
 
   @Test

@@ -23,6 +23,11 @@ public final class LeastRequestStrategy implements BalancingStrategy {
   public static final String ID = "least-request";
 
   @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
   public void start(PluginConfig config, PluginContext context) {
     config.allowKeys();
   }

@@ -18,6 +18,11 @@ public final class RandomStrategy implements BalancingStrategy {
   public static final String ID = "random";
 
   @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
   public void start(PluginConfig config, PluginContext context) {
     config.allowKeys();
   }

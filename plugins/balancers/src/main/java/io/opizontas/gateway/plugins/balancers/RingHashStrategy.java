@@ -38,6 +38,11 @@ public final class RingHashStrategy implements BalancingStrategy {
   private boolean randomFallback;
 
   @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
   public void start(PluginConfig config, PluginContext context) {
     config.allowKeys("key", "ring_size", "fallback");
     String configured = config.string("key")

@@ -18,6 +18,11 @@ public final class RoundRobinStrategy implements BalancingStrategy {
   public static final String ID = "round-robin";
 
   @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
   public void start(PluginConfig config, PluginContext context) {
     config.allowKeys();
   }

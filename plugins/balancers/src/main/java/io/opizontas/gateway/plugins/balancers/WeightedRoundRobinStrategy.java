@@ -22,6 +22,11 @@ public final class WeightedRoundRobinStrategy implements BalancingStrategy {
   public static final String ID = "weighted-round-robin";
 
   @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
   public void start(PluginConfig config, PluginContext context) {
     config.allowKeys();
   }
