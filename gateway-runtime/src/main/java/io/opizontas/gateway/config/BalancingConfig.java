@@ -17,12 +17,17 @@ public record BalancingConfig(PluginSection defaultStrategy, List<Rule> services
   /** The strategy used when nothing is configured: available even with no plugins installed. */
   public static final String ROUND_ROBIN = "round-robin";
 
+  /** One instance, so that a configuration without [balancing] equals the embedded default. */
+  private static final BalancingConfig DEFAULTS =
+      new BalancingConfig(new PluginSection(ROUND_ROBIN, Map.of(), "the default [balancing]"), List.of());
+
   public BalancingConfig {
     services = List.copyOf(services);
   }
 
+  /** Round-robin for every service: what a gateway without a [balancing] section does. */
   public static BalancingConfig defaults() {
-    return new BalancingConfig(new PluginSection(ROUND_ROBIN, Map.of(), "the default [balancing]"), List.of());
+    return DEFAULTS;
   }
 
   /**

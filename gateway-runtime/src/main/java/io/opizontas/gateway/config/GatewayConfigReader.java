@@ -115,7 +115,7 @@ public final class GatewayConfigReader {
       rules.add(new BalancingConfig.Rule(pattern, new PluginSection(id, entry.rest(), entry.origin(), entry.entryKeys())));
     }
     table.rejectUnknownKeys();
-    return new BalancingConfig(defaultStrategy, rules);
+    return table.isEmpty() ? BalancingConfig.defaults() : new BalancingConfig(defaultStrategy, rules);
   }
 
   private static RegistrationConfig registration(TomlTable table) {

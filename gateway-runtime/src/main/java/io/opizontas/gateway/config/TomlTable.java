@@ -231,6 +231,11 @@ final class TomlTable {
    * Every key not read so far, as plain Java values (maps, lists, strings, longs, doubles,
    * booleans), in file order; a plugin's settings. Declares them all known.
    */
+  /** Whether the table has no keys at all (or is absent from the file). */
+  boolean isEmpty() {
+    return node.isEmpty();
+  }
+
   Map<String, Object> rest() {
     Map<String, Object> rest = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> field : node.properties()) {

@@ -101,6 +101,27 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void balancingHasADefaultStrategyAndRulesWithTheirOwnOptions() throws IOException {
+      GatewayConfig config = read("""
+          [balancing]
+          default = "least-request"
+
+          [[balancing.services]]
+          pattern = "cart.*"
+          strategy = "ring-hash"
+          key = "x-user-id"
+          """);
+
+      assertThat(config.balancing().defaultStrategy().plugin()).isEqualTo("least-request");
+      assertThat(config.balancing().services()).singleElement().satisfies(rule -> {
+        assertThat(rule.pattern().matches("cart.Checkout")).isTrue();
+        assertThat(rule.strategy().plugin()).isEqualTo("ring-hash");
+        assertThat(rule.strategy().settings()).containsExactly(Map.entry("key", "x-user-id"));
+      });
+      assertThat(read("").balancing().defaultStrategy().plugin()).isEqualTo("round-robin");
+    }
+
+    @Test
     void absentKeysKeepTheirDefaults() throws IOException {
       GatewayConfig config = read("[server]\nmax_concurrent_streams = 10\n");
 
@@ -328,9 +349,18 @@ class GatewayConfigReaderTest {
               ":4: server.listn: unknown key (known here: listen, drain_timeout, max_concurrent_streams,"
                   + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
       assertThat(refusal("[server]\n[health]\nenabled = true\n"))
-          .isEqualTo(":2: health: unknown key (known here: server, upstream, plugins, registries, chain, registration)");
+          .isEqualTo(":2: health: unknown key (known here: server, upstream, plugins, registries, chain, registration, balancing)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\n")).startsWith(":1: upstream.tls: unknown key");
       assertThat(refusal("[plugins]\ndirectory = \"p\"\nextra.deep = 1\n")).startsWith(":3: plugins.extra: unknown key");
+    }
+
+    @Test
+    void balancingRulesNeedAPatternAndAStrategy() throws IOException {
+      assertThat(refusal("[[balancing.services]]\nstrategy = \"random\"\n")).isEqualTo(":1: balancing.services.0: 'pattern' is missing");
+      assertThat(refusal("[[balancing.services]]\npattern = \"a b\"\nstrategy = \"random\"\n"))
+          .startsWith(":2: balancing.services.0.pattern: ");
+      assertThat(refusal("[[balancing.services]]\npattern = \"cart.*\"\n")).isEqualTo(":1: balancing.services.0: 'strategy' is missing");
+      assertThat(refusal("[balancing]\nfallback = 1\n")).startsWith(":2: balancing.fallback: unknown key");
     }
 
     @Test
