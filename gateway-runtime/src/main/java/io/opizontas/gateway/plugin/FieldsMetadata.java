@@ -17,9 +17,23 @@ import org.eclipse.jetty.http.HttpFields;
 public final class FieldsMetadata implements Metadata {
 
   private final HttpFields.Mutable fields;
+  private final boolean writable;
 
-  public FieldsMetadata(HttpFields.Mutable fields) {
+  FieldsMetadata(HttpFields.Mutable fields) {
+    this(fields, true);
+  }
+
+  private FieldsMetadata(HttpFields.Mutable fields, boolean writable) {
     this.fields = fields;
+    this.writable = writable;
+  }
+
+  /**
+   * A view of {@code fields} whose writes throw: what a balancer gets, since it may read a call's
+   * metadata (a ring-hash key) but must not change what is forwarded.
+   */
+  public static FieldsMetadata readOnly(HttpFields.Mutable fields) {
+    return new FieldsMetadata(fields, false);
   }
 
   @Override
@@ -55,22 +69,31 @@ public final class FieldsMetadata implements Metadata {
 
   @Override
   public void add(String key, String value) {
+    checkWritable();
     fields.add(Metadata.checkWritableKey(key), Metadata.checkValue(key, value));
   }
 
   @Override
   public void set(String key, String value) {
+    checkWritable();
     fields.put(Metadata.checkWritableKey(key), Metadata.checkValue(key, value));
   }
 
   @Override
   public boolean remove(String key) {
+    checkWritable();
     String k = Metadata.checkWritableKey(key);
     if (!fields.contains(k)) {
       return false;
     }
     fields.remove(k);
     return true;
+  }
+
+  private void checkWritable() {
+    if (!writable) {
+      throw new UnsupportedOperationException("this call's metadata is read-only here");
+    }
   }
 
   @Override

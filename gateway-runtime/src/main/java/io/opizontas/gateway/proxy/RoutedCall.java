@@ -8,12 +8,12 @@ import org.eclipse.jetty.http.HttpFields;
 
 /**
  * A call as its balancer sees it: after every filter ran, with the metadata that will be forwarded
- * and the attributes filters attached.
+ * (read-only) and the attributes filters attached.
  */
 record RoutedCall(String service, String method, Metadata requestHeaders, Map<String, String> attributes)
     implements Call {
 
   static RoutedCall of(String service, String method, HttpFields.Mutable forwarded, FilteredCall filtered) {
-    return new RoutedCall(service, method, new FieldsMetadata(forwarded), filtered.attributes());
+    return new RoutedCall(service, method, FieldsMetadata.readOnly(forwarded), filtered.attributes());
   }
 }

@@ -53,4 +53,17 @@ class FieldsMetadataTest {
     assertThatThrownBy(() -> metadata.add("x-a", "one\r\nx-b: two")).isInstanceOf(IllegalArgumentException.class);
     assertThat(fields.size()).isEqualTo(4);
   }
+
+  @Test
+  void aReadOnlyViewReadsTheFieldsAndRefusesEveryWrite() {
+    fields.put("x-user-id", "u1");
+    FieldsMetadata view = FieldsMetadata.readOnly(fields);
+
+    assertThat(view.get("x-user-id")).isEqualTo("u1");
+    assertThatThrownBy(() -> view.set("x-user-id", "u2")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> view.add("x-other", "v")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> view.remove("x-user-id")).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(fields.get("x-user-id")).isEqualTo("u1");
+    assertThat(fields.contains("x-other")).isFalse();
+  }
 }
