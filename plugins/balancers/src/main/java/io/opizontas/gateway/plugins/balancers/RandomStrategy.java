@@ -1,9 +1,5 @@
 package io.opizontas.gateway.plugins.balancers;
 
-import io.opizontas.gateway.api.Balancer;
-import io.opizontas.gateway.api.BalancingStrategy;
-import io.opizontas.gateway.api.PluginConfig;
-import io.opizontas.gateway.api.PluginContext;
 import org.pf4j.Extension;
 
 /**
@@ -12,23 +8,12 @@ import org.pf4j.Extension;
  * weights are ignored. Takes no options.
  */
 @Extension
-public final class RandomStrategy implements BalancingStrategy {
+public final class RandomStrategy extends OptionlessStrategy {
 
   /** The id this strategy is chosen by in the configuration. */
   public static final String ID = "random";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public void start(PluginConfig config, PluginContext context) {
-    config.allowKeys();
-  }
-
-  @Override
-  public Balancer newBalancer(String service) {
-    return new RandomBalancer();
+  public RandomStrategy() {
+    super(ID, RandomBalancer::new);
   }
 }

@@ -1,9 +1,5 @@
 package io.opizontas.gateway.plugins.balancers;
 
-import io.opizontas.gateway.api.Balancer;
-import io.opizontas.gateway.api.BalancingStrategy;
-import io.opizontas.gateway.api.PluginConfig;
-import io.opizontas.gateway.api.PluginContext;
 import org.pf4j.Extension;
 
 /**
@@ -16,23 +12,12 @@ import org.pf4j.Extension;
  * starts over on reload. Takes no options.
  */
 @Extension
-public final class WeightedRoundRobinStrategy implements BalancingStrategy {
+public final class WeightedRoundRobinStrategy extends OptionlessStrategy {
 
   /** The id this strategy is chosen by in the configuration. */
   public static final String ID = "weighted-round-robin";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public void start(PluginConfig config, PluginContext context) {
-    config.allowKeys();
-  }
-
-  @Override
-  public Balancer newBalancer(String service) {
-    return new SmoothWeightedBalancer();
+  public WeightedRoundRobinStrategy() {
+    super(ID, SmoothWeightedBalancer::new);
   }
 }
