@@ -114,8 +114,20 @@ public final class GatewayConfigReader {
       String id = entry.requiredString("strategy");
       rules.add(new BalancingConfig.Rule(pattern, new PluginSection(id, entry.rest(), entry.origin(), entry.entryKeys())));
     }
+    String zone = table.string("zone", "");
+    BalancingConfig.Retries retries = retries(table.table("retries"));
     table.rejectUnknownKeys();
-    return table.isEmpty() ? BalancingConfig.defaults() : new BalancingConfig(defaultStrategy, rules);
+    return table.isEmpty() ? BalancingConfig.defaults() : new BalancingConfig(defaultStrategy, rules, zone, retries);
+  }
+
+  private static BalancingConfig.Retries retries(TomlTable table) {
+    BalancingConfig.Retries d = BalancingConfig.Retries.DEFAULTS;
+    BalancingConfig.Retries retries = new BalancingConfig.Retries(
+        table.integer("attempts", d.attempts(), 1, 10),
+        table.integer("budget_percent", d.budgetPercent(), 0, 100),
+        table.integer("budget_min", d.budgetMin(), 0, Integer.MAX_VALUE));
+    table.rejectUnknownKeys();
+    return retries;
   }
 
   private static RegistrationConfig registration(TomlTable table) {

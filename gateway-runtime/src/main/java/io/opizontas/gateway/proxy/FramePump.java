@@ -44,6 +44,8 @@ final class FramePump {
   private boolean endRead;
   private boolean sourceClosed;
   private boolean done;
+  private boolean reading;
+  private boolean retired;
 
   /**
    * @param trailersExpected true for responses, which gRPC always ends with trailers; false for
@@ -58,6 +60,12 @@ final class FramePump {
 
   /** The source has data (Jetty's onDataAvailable): forward one frame. */
   void onDataAvailable() {
+    try (AutoLock ignored = lock.lock()) {
+      if (retired) {
+        return;
+      }
+      reading = true;
+    }
     Stream.Data data = source.readData();
     if (data == null) {
       source.demand();
@@ -82,6 +90,18 @@ final class FramePump {
     }
     if (forward) {
       ends.forwardTrailers(frame);
+    }
+  }
+
+  /**
+   * Takes the pump out of service if it never read from its source, so that what the source holds
+   * can go to another sink instead (a retry on another backend); false when it has read, and may
+   * have forwarded, something. A retired pump reads nothing more.
+   */
+  boolean retireUnread() {
+    try (AutoLock ignored = lock.lock()) {
+      retired = !reading;
+      return retired;
     }
   }
 

@@ -4,14 +4,19 @@ import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.routing.RetryBudget;
 import io.opizontas.gateway.routing.Router;
+import io.opizontas.gateway.routing.ServiceRoute;
+import io.opizontas.gateway.routing.TriedEndpoints;
 import io.opizontas.gateway.upstream.UpstreamSession;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.RetryableStreamException;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
@@ -35,12 +40,18 @@ import org.slf4j.LoggerFactory;
  * finished both ways is left alone. Whatever stream is abandoned has the DATA queued on it released,
  * so its bytes return to the connection's flow-control window.
  *
- * <p>This object is the client stream's listener; {@link Upstream} is the backend stream's.
+ * <p>A try that never reached a backend (its connection refused or timed out, its stream not opened,
+ * refused with REFUSED_STREAM or above a GOAWAY's last stream id, before the gateway read any of the
+ * request) is made again on another endpoint, within {@code [balancing.retries]}: so many attempts
+ * per call, and so many retrying calls per service ({@link RetryBudget}). Nothing of the request is
+ * kept for a replay: once a request byte went towards a backend, the call is not retried.
+ *
+ * <p>This object is the client stream's listener; {@link Upstream} is the backend stream's, one per
+ * attempt.
  */
 final class ProxyCall implements Stream.Listener {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyCall.class);
-  private static final int MAX_OPEN_ATTEMPTS = 2;
 
   private final CallRuntime runtime;
   private final Stream clientStream;
@@ -56,10 +67,12 @@ final class ProxyCall implements Stream.Listener {
   private boolean responseStarted;
   private boolean ended;
   private boolean cancelled;
+  private Upstream attempt;
   private OutboundStream toBackend;
   private FramePump requestPump;
-  private FramePump responsePump;
-  private UpstreamSession backendSlot;
+  private ServiceRoute route;
+  private TriedEndpoints tried;
+  private boolean retrying;
   private Balancer pickedBalancer;
   private Endpoint pickedEndpoint;
   private Scheduler.Task deadline;
@@ -105,7 +118,7 @@ final class ProxyCall implements Stream.Listener {
     GatewayHops.put(editable, hops + 1);
     CallFilters filters = runtime.filters();
     if (filters == CallFilters.NONE) {
-      route(editable, 1);
+      route(editable, false);
       return;
     }
     try {
@@ -116,7 +129,7 @@ final class ProxyCall implements Stream.Listener {
           answer(verdict.rejection());
         } else {
           filtered = verdict;
-          route(editable, 1);
+          route(editable, false);
         }
       });
     } catch (RuntimeException failure) {
@@ -124,48 +137,90 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private void route(HttpFields.Mutable fields, int attempt) {
-    if (isEnded()) {
+  /**
+   * Picks an endpoint and starts an attempt on it.
+   *
+   * @param againAllowed whether a retry may go to an endpoint the call tried already when no other
+   *     is left: yes after a refused stream (a new connection may take it), no after a refused
+   *     connection
+   */
+  private void route(HttpFields.Mutable fields, boolean againAllowed) {
+    ServiceRoute route = routeOf();
+    if (route == null) {
       return;
     }
-    Balancer balancer = runtime.router().balancer(service);
+    Router router = runtime.router();
+    Balancer balancer = route.balancer();
     Endpoint endpoint;
     try {
-      endpoint = runtime.router().pick(service, balancer, RoutedCall.of(service, method, fields, filtered));
+      endpoint = router.pick(service, route, RoutedCall.of(service, method, fields, filtered));
     } catch (Router.BalancerFailure failure) {
       answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, failure.getMessage()));
       return;
     }
+    TriedEndpoints before = tried();
     if (endpoint == null) {
-      answer(runtime.router().noRoute(service));
+      answer(before == null ? router.noRoute(service) : cannotReach(before, "no endpoint is left"));
       return;
+    }
+    if (before != null && before.contains(endpoint)) {
+      // The balancer chose a tried endpoint again (ring-hash does, for the same key): unless no
+      // other is left and a new connection may take the call, its pick is over at once and the
+      // retry takes the next untried endpoint, unknown to the balancer.
+      Endpoint untried = router.untried(service, route, before, endpoint);
+      if (untried != null || !againAllowed) {
+        reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
+        balancer = null;
+        endpoint = untried;
+      }
+      if (endpoint == null) {
+        answer(cannotReach(before, "no endpoint is left"));
+        return;
+      }
     }
     if (!picked(balancer, endpoint)) {
       // The call ended while it was being routed: the pick is over at once.
-      reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
+      if (balancer != null) {
+        reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
+      }
       return;
     }
-    runtime.upstreams().acquire(endpoint, new Promise<>() {
+    Endpoint target = endpoint;
+    runtime.upstreams().acquire(target, new Promise<>() {
       @Override
       public void succeeded(UpstreamSession session) {
-        open(endpoint, session, fields, attempt);
+        open(target, session, fields);
       }
 
       @Override
       public void failed(Throwable failure) {
-        answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
-            "cannot reach " + service + " at " + endpoint.address() + ": " + describe(failure)));
+        retryOrFail(target, describe(failure), false, fields);
       }
     });
   }
 
-  private void open(Endpoint endpoint, UpstreamSession session, HttpFields.Mutable fields, int attempt) {
+  /** The service's route, looked up and counted in its retry budget at the first attempt; null once ended. */
+  private ServiceRoute routeOf() {
+    try (AutoLock ignored = lock.lock()) {
+      if (ended) {
+        return null;
+      }
+      if (route == null) {
+        route = runtime.router().route(service);
+        route.budget().callStarted();
+      }
+      return route;
+    }
+  }
+
+  private void open(Endpoint endpoint, UpstreamSession session, HttpFields.Mutable fields) {
+    Upstream upstream = new Upstream(endpoint, session, fields);
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         session.release();
         return;
       }
-      backendSlot = session;
+      attempt = upstream;
     }
     HttpURI uri = HttpURI.build(request.getHttpURI()).scheme("http");
     MetaData.Request upstreamRequest = new MetaData.Request("POST", uri, HttpVersion.HTTP_2, fields, -1);
@@ -185,7 +240,7 @@ final class ProxyCall implements Stream.Listener {
 
       @Override
       public void failed(Throwable failure) {
-        releaseBackendSlot();
+        upstream.releaseSlot();
         if (failure instanceof HpackException) {
           // The request's metadata does not fit the backend's MAX_HEADER_LIST_SIZE: another try
           // would fail alike, and a retryable status would invite the client to repeat it.
@@ -193,17 +248,82 @@ final class ProxyCall implements Stream.Listener {
               "the request metadata is larger than the backend of " + service + " accepts: " + describe(failure)));
           return;
         }
-        // A session that received GOAWAY between reservation and use refuses new streams: one more
-        // try lands on a fresh session. The first pick ends here, for balancers counting load.
-        if (attempt < MAX_OPEN_ATTEMPTS) {
-          endPick(GrpcStatusCode.UNAVAILABLE);
-          route(fields, attempt + 1);
-        } else {
-          answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
-              "cannot open a stream to " + endpoint.address() + ": " + describe(failure)));
+        // A session that received GOAWAY between reservation and use refuses new streams; the
+        // stream never left the gateway, and a fresh session of the same endpoint may take it.
+        if (detach(upstream)) {
+          retryOrFail(endpoint, "stream not opened: " + describe(failure), true, fields);
         }
       }
-    }, new Upstream());
+    }, upstream);
+  }
+
+  /**
+   * An attempt that never reached a backend failed: the call tries another endpoint if attempts,
+   * endpoints and the service's retry budget are left, else it ends with UNAVAILABLE naming every
+   * endpoint tried and why.
+   */
+  private void retryOrFail(Endpoint endpoint, String failure, boolean againAllowed, HttpFields.Mutable fields) {
+    TriedEndpoints tries;
+    try (AutoLock ignored = lock.lock()) {
+      if (ended) {
+        return;
+      }
+      if (tried == null) {
+        tried = new TriedEndpoints();
+      }
+      tried.add(endpoint, failure);
+      tries = tried;
+    }
+    // This attempt's pick is over; balancers counting load let go of it.
+    endPick(GrpcStatusCode.UNAVAILABLE);
+    Router router = runtime.router();
+    if (tries.size() >= router.attempts()) {
+      answer(cannotReach(tries, null));
+    } else if (!againAllowed && router.untried(service, route, tries, endpoint) == null) {
+      answer(cannotReach(tries, null));
+    } else if (!retryGranted()) {
+      answer(cannotReach(tries, "not retried: the retry budget of " + service + " is spent ("
+          + route.budget().describe() + ")"));
+    } else {
+      route(fields, againAllowed);
+    }
+  }
+
+  /** Whether this call may retry: it holds a place in the service's retry budget, or gets one now. */
+  private boolean retryGranted() {
+    try (AutoLock ignored = lock.lock()) {
+      if (!ended && !retrying) {
+        retrying = route.budget().tryRetry();
+      }
+      return retrying && !ended;
+    }
+  }
+
+  private GrpcStatus cannotReach(TriedEndpoints tries, String why) {
+    return GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
+        "cannot reach " + service + ": " + tries.describe() + (why == null ? "" : "; " + why));
+  }
+
+  private TriedEndpoints tried() {
+    try (AutoLock ignored = lock.lock()) {
+      return tried;
+    }
+  }
+
+  /**
+   * Lets go of {@code upstream} as the call's current attempt, so the next one can take its place;
+   * false when it is not current, or the call ended meanwhile.
+   */
+  private boolean detach(Upstream upstream) {
+    try (AutoLock ignored = lock.lock()) {
+      if (ended || attempt != upstream) {
+        return false;
+      }
+      attempt = null;
+      toBackend = null;
+      requestPump = null;
+      return true;
+    }
   }
 
   // Downstream (client) stream events.
@@ -211,11 +331,12 @@ final class ProxyCall implements Stream.Listener {
   @Override
   public void onDataAvailable(Stream stream) {
     FramePump pump = requestPump();
-    if (pump == null || discardingRequest) {
+    if (discardingRequest) {
       discardRequest();
-    } else {
+    } else if (pump != null) {
       pump.onDataAvailable();
     }
+    // Else the next attempt's stream is not open yet; it demands the request DATA once it is.
   }
 
   @Override
@@ -429,19 +550,28 @@ final class ProxyCall implements Stream.Listener {
    */
   private Ending end(GrpcStatusCode status) {
     boolean started;
+    RetryBudget budget;
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         return Ending.ALREADY_ENDED;
       }
       ended = true;
       started = responseStarted;
+      budget = route == null ? null : route.budget();
     }
     cancelDeadline();
     endPick(status);
+    if (budget != null) {
+      budget.callEnded(retrying);
+    }
     return started ? Ending.MID_RESPONSE : Ending.BEFORE_RESPONSE;
   }
 
-  /** Remembers the pick of a call still running; false when the call has ended meanwhile. */
+  /**
+   * Remembers the pick of a call still running; false when the call has ended meanwhile.
+   *
+   * @param balancer the balancer to tell when the pick is over; null for a retry's own choice
+   */
   private boolean picked(Balancer balancer, Endpoint endpoint) {
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
@@ -515,17 +645,6 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private void releaseBackendSlot() {
-    UpstreamSession session;
-    try (AutoLock ignored = lock.lock()) {
-      session = backendSlot;
-      backendSlot = null;
-    }
-    if (session != null) {
-      session.release();
-    }
-  }
-
   private boolean isEnded() {
     try (AutoLock ignored = lock.lock()) {
       return ended;
@@ -544,37 +663,62 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private FramePump responsePump() {
-    try (AutoLock ignored = lock.lock()) {
-      return responsePump;
-    }
-  }
-
   private static String describe(Throwable failure) {
     String message = failure.getMessage();
     return message == null ? failure.getClass().getSimpleName() : message;
   }
 
-  /** The backend's stream: response headers, DATA, trailers, resets. */
+  /**
+   * One attempt's backend stream: response headers, DATA, trailers, resets. Once a retry replaced
+   * it, it only gives back its session slot.
+   */
   private final class Upstream implements Stream.Listener {
+    private final Endpoint endpoint;
+    private final UpstreamSession slot;
+    private final HttpFields.Mutable fields;
+    private final AtomicBoolean slotHeld = new AtomicBoolean(true);
+    private volatile FramePump requests;
+    private volatile FramePump responses;
+
+    Upstream(Endpoint endpoint, UpstreamSession slot, HttpFields.Mutable fields) {
+      this.endpoint = endpoint;
+      this.slot = slot;
+      this.fields = fields;
+    }
+
+    void releaseSlot() {
+      if (slotHeld.compareAndSet(true, false)) {
+        slot.release();
+      }
+    }
+
+    private boolean isCurrent() {
+      try (AutoLock ignored = lock.lock()) {
+        return attempt == this;
+      }
+    }
 
     @Override
     public void onNewStream(Stream stream) {
       OutboundStream out = new OutboundStream(stream);
-      FramePump requests = new FramePump(clientStream, out, new RequestEnds(out), false);
-      FramePump responses = new FramePump(stream, toClient, new ResponseEnds(), true);
+      requests = new FramePump(clientStream, out, new RequestEnds(out), false);
+      responses = new FramePump(stream, toClient, new ResponseEnds(), true);
       try (AutoLock ignored = lock.lock()) {
-        toBackend = out;
-        requestPump = requests;
-        responsePump = responses;
+        if (attempt == this) {
+          toBackend = out;
+          requestPump = requests;
+        }
       }
     }
 
     @Override
     public void onHeaders(Stream stream, HeadersFrame frame) {
+      if (!isCurrent()) {
+        return;
+      }
       MetaData metaData = frame.getMetaData();
       if (!metaData.isResponse()) {
-        responsePump().onTrailers(frame);
+        responses.onTrailers(frame);
       } else if (frame.isEndStream()) {
         forwardResponseEnd(frame);
       } else {
@@ -584,25 +728,31 @@ final class ProxyCall implements Stream.Listener {
 
     @Override
     public void onDataAvailable(Stream stream) {
-      responsePump().onDataAvailable();
+      responses.onDataAvailable();
     }
 
     @Override
     public void onReset(Stream stream, ResetFrame frame, Callback callback) {
-      FramePump responses = responsePump();
-      if (frame.getError() == ErrorCode.NO_ERROR.code && responses != null && responses.trailersReceived()) {
+      int error = frame.getError();
+      if (!isCurrent()) {
+        LOG.debug("A replaced attempt's stream was reset with {}", error);
+      } else if (error == ErrorCode.REFUSED_STREAM_ERROR.code && unprocessed()) {
+        // RFC 9113 section 8.7: the backend did no processing of the stream, and it saw none of
+        // the request but its headers.
+        retryOrFail(endpoint, "stream refused (REFUSED_STREAM)", true, fields);
+      } else if (error == ErrorCode.NO_ERROR.code && responses.trailersReceived()) {
         // A complete response, then RST_STREAM(NO_ERROR) while the request was still coming (RFC
         // 9113 section 8.1, as grpc-go ends such calls): the backend wants no more of the request.
         // Jetty keeps the response DATA already received, so the pump still forwards it and the
         // trailers after it.
         discardingRequest = true;
         clientStream.demand();
-      } else if (frame.getError() == ErrorCode.CANCEL_STREAM_ERROR.code && deadlinePassed()) {
+      } else if (error == ErrorCode.CANCEL_STREAM_ERROR.code && deadlinePassed()) {
         // The backend got the same grpc-timeout and cancelled at its end of it, a moment before
         // the gateway's own timer ran: the call ended by its deadline, not by a cancellation.
         deadlineExpired();
       } else {
-        upstreamFailed(ResetStatus.of(frame.getError()), frame.getError());
+        upstreamFailed(ResetStatus.of(error), error);
       }
       callback.succeeded();
     }
@@ -610,20 +760,39 @@ final class ProxyCall implements Stream.Listener {
     @Override
     public void onFailure(Stream stream, int error, String reason, Throwable failure, Callback callback) {
       String why = reason != null ? reason : describe(failure);
-      // Response headers HTTP/2 forbids (RFC 9113 section 8.2.1), such as a value ending in a space,
-      // fail only this stream: the backend is reachable, its answer is not forwardable.
-      GrpcStatus status = failure instanceof HpackException.StreamException
-          ? GrpcStatus.of(GrpcStatusCode.INTERNAL, "the backend of " + service + " sent response metadata "
-              + "that HTTP/2 does not allow to be forwarded: " + why)
-          : GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "connection to " + service + " backend lost: " + why);
-      upstreamFailed(status, -1);
+      if (!isCurrent()) {
+        LOG.debug("A replaced attempt's stream failed: {}", why);
+      } else if (failure instanceof RetryableStreamException && unprocessed()) {
+        // Above the last stream id of the backend's GOAWAY: the backend never processed it.
+        retryOrFail(endpoint, "stream above the last of the backend's GOAWAY", true, fields);
+      } else if (failure instanceof HpackException.StreamException) {
+        // Response headers HTTP/2 forbids (RFC 9113 section 8.2.1), such as a value ending in a
+        // space, fail only this stream: the backend is reachable, its answer is not forwardable.
+        upstreamFailed(GrpcStatus.of(GrpcStatusCode.INTERNAL, "the backend of " + service
+            + " sent response metadata that HTTP/2 does not allow to be forwarded: " + why), -1);
+      } else {
+        upstreamFailed(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "connection to " + service + " backend lost: " + why), -1);
+      }
       callback.succeeded();
+    }
+
+    /**
+     * Whether this attempt may be retried: no response came and the gateway read none of the
+     * request body for it, so nothing would be replayed. Then it stops being the call's attempt.
+     */
+    private boolean unprocessed() {
+      try (AutoLock ignored = lock.lock()) {
+        if (responseStarted) {
+          return false;
+        }
+      }
+      return (requests == null || requests.retireUnread()) && detach(this);
     }
 
     @Override
     public void onClosed(Stream stream) {
-      releaseBackendSlot();
-      responsePump().onSourceClosed();
+      releaseSlot();
+      responses.onSourceClosed();
     }
   }
 

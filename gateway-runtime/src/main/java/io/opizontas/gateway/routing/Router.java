@@ -30,24 +30,31 @@ public final class Router {
     this.balancers = balancers;
   }
 
-  /** The balancer of {@code service}: the one to pick with and to tell when the call ends. */
-  public Balancer balancer(String service) {
+  /** The route of {@code service}: its balancer, retry budget and zone preference. */
+  public ServiceRoute route(String service) {
     return balancers.forService(service);
   }
 
+  /** Tries per call, the first included ({@code [balancing.retries] attempts}). */
+  public int attempts() {
+    return balancers.attempts();
+  }
+
   /**
-   * Picks an endpoint of {@code service} for {@code call} with {@code balancer}; null when the
-   * service has none (then {@link #noRoute} explains). Allocation-free with the built-in strategies.
+   * Picks an endpoint of {@code service} for {@code call} with the route's balancer, among the
+   * endpoints of the gateway's zone when the service has any there; null when the service has none
+   * (then {@link #noRoute} explains). Allocation-free with the built-in strategies.
    *
    * @throws BalancerFailure when the balancer throws or picks an endpoint outside the list: the call
    *     fails with UNAVAILABLE, and the failure is logged at most once per 10 s
    */
-  public Endpoint pick(String service, Balancer balancer, Call call) {
+  public Endpoint pick(String service, ServiceRoute route, Call call) {
     ServiceEndpoints endpoints = table.lookup(service);
     if (endpoints == null || endpoints.isEmpty()) {
       return null;
     }
-    List<Endpoint> list = endpoints.asList();
+    List<Endpoint> list = route.zone().prefer(endpoints.asList());
+    Balancer balancer = route.balancer();
     Endpoint picked;
     try {
       picked = balancer.pick(list, call);
@@ -60,6 +67,33 @@ public final class Router {
       throw new BalancerFailure("the balancer of " + service + " picked an endpoint the service does not have");
     }
     return picked;
+  }
+
+  /**
+   * An endpoint of {@code service} that {@code tried} does not hold, for a retry whose balancer
+   * picked a tried one again (a ring-hash pick is the same for the same key): the first untried
+   * endpoint after {@code picked} in the zone's list, then in the whole list; null when every
+   * endpoint was tried or the service has none left.
+   */
+  public Endpoint untried(String service, ServiceRoute route, TriedEndpoints tried, Endpoint picked) {
+    ServiceEndpoints endpoints = table.lookup(service);
+    if (endpoints == null || endpoints.isEmpty()) {
+      return null;
+    }
+    List<Endpoint> all = endpoints.asList();
+    Endpoint found = firstUntried(route.zone().prefer(all), tried, picked);
+    return found != null ? found : firstUntried(all, tried, picked);
+  }
+
+  private static Endpoint firstUntried(List<Endpoint> list, TriedEndpoints tried, Endpoint after) {
+    int start = Math.max(0, list.indexOf(after));
+    for (int i = 0; i < list.size(); i++) {
+      Endpoint candidate = list.get((start + i) % list.size());
+      if (!tried.contains(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
   }
 
   /** Identity first: a balancer returns an element of the list, and this costs no equals calls. */

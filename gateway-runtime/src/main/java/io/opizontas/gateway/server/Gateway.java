@@ -1,6 +1,7 @@
 package io.opizontas.gateway.server;
 
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
@@ -107,7 +108,7 @@ public final class Gateway implements AutoCloseable {
     Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     CallFilters filters = plugins.startChain(config.chain());
-    ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), plugins::startStrategy);
+    ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), System.getenv(BalancingConfig.ZONE_VARIABLE), plugins::startStrategy);
     EndpointTable endpoints = new EndpointTable();
     RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
         id -> plugins.create(RegistryBackend.class, id), plugins::context, endpoints);

@@ -122,6 +122,23 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void balancingHasAZoneAndRetriesWithDefaults() throws IOException {
+      GatewayConfig config = read("""
+          [balancing]
+          zone = "eu-1"
+
+          [balancing.retries]
+          attempts = 5
+          budget_percent = 50
+          """);
+
+      assertThat(config.balancing().zone()).isEqualTo("eu-1");
+      assertThat(config.balancing().retries()).isEqualTo(new BalancingConfig.Retries(5, 50, 3));
+      assertThat(read("").balancing().zone()).isEmpty();
+      assertThat(read("").balancing().retries()).isEqualTo(new BalancingConfig.Retries(3, 20, 3));
+    }
+
+    @Test
     void absentKeysKeepTheirDefaults() throws IOException {
       GatewayConfig config = read("[server]\nmax_concurrent_streams = 10\n");
 
@@ -361,6 +378,10 @@ class GatewayConfigReaderTest {
           .startsWith(":2: balancing.services.0.pattern: ");
       assertThat(refusal("[[balancing.services]]\npattern = \"cart.*\"\n")).isEqualTo(":1: balancing.services.0: 'strategy' is missing");
       assertThat(refusal("[balancing]\nfallback = 1\n")).startsWith(":2: balancing.fallback: unknown key");
+      assertThat(refusal("[balancing.retries]\nattempts = 0\n")).startsWith(":2: balancing.retries.attempts: ");
+      assertThat(refusal("[balancing.retries]\nbudget_percent = 101\n")).startsWith(":2: balancing.retries.budget_percent: ");
+      assertThat(refusal("[balancing.retries]\nbudget = 1\n")).startsWith(":2: balancing.retries.budget: unknown key");
+      assertThat(refusal("[balancing]\nzone = \"\"\n")).startsWith(":2: balancing.zone: ");
     }
 
     @Test

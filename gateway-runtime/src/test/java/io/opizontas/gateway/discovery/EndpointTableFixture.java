@@ -66,7 +66,7 @@ final class EndpointTableFixture {
     for (int i = 0; i < calls; i++) {
       next = (next + 7919) % n;
       String service = names[next];
-      checksum += router.pick(service, router.balancer(service), CALL).port();
+      checksum += router.pick(service, router.route(service), CALL).port();
     }
     return checksum;
   }

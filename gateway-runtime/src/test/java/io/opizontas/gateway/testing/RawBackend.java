@@ -2,6 +2,7 @@ package io.opizontas.gateway.testing;
 
 import io.opizontas.gateway.api.Endpoint;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
@@ -30,11 +31,21 @@ public final class RawBackend implements AutoCloseable {
    *     of answering a burst of them with GOAWAY ENHANCE_YOUR_CALM as Jetty does by default
    */
   public RawBackend(BiConsumer<Stream, HeadersFrame> onRequest, boolean lenient) throws Exception {
+    this((stream, frame) -> {
+      onRequest.accept(stream, frame);
+      return null;
+    }, lenient);
+  }
+
+  /**
+   * @param onRequest answers each new stream and its request headers with the listener that reads the
+   *     rest of the request, or null to read none of it
+   */
+  public RawBackend(BiFunction<Stream, HeadersFrame, Stream.Listener> onRequest, boolean lenient) throws Exception {
     ServerSessionListener listener = new ServerSessionListener() {
       @Override
       public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
-        onRequest.accept(stream, frame);
-        return null;
+        return onRequest.apply(stream, frame);
       }
     };
     RawHTTP2ServerConnectionFactory h2c = new RawHTTP2ServerConnectionFactory(new HttpConfiguration(), listener);
