@@ -94,14 +94,14 @@ class LeastRequestThroughGatewayIT {
     assertThat(failures).isEmpty();
     int total = served.get(0) + served.get(1) + served.get(2);
     assertThat(total).isEqualTo(CALLS);
-    // Round-robin gives it exactly a third (1,333 calls), random a third ± 2%. Least-request evens
-    // out calls in flight, so the slow one's share is about q / (3q + 40 ms) for a fast call's latency
-    // q, which with 64 in flight is queueing in this one JVM: 11% at q = 7 ms, 20% at q = 20 ms (seen
-    // at load average 7 on two cores), 25% only at q = 40 ms. A quarter is clearly fewer than a third
-    // and stays out of reach of a loaded machine.
+    // Round-robin gives it exactly a third (1,333 calls), random a third ± 30 (one standard deviation). Least-request
+    // evens out calls in flight, so the slow one's share is about q / (3q + 40 ms) for a fast call's
+    // latency q, which with 64 in flight is queueing in this one JVM: 11% at q = 7 ms, 17% with the
+    // machine busy, 23% at a load average of 10 on two cores (q = 30 ms). Four fifths of a third
+    // (1,066 calls) is out of reach of round-robin and random, and needs q above 50 ms to miss.
     assertThat(served.get(SLOW))
         .as("calls to the slow backend, of %d (fast ones: %d, %d)", CALLS, served.get(0), served.get(1))
-        .isLessThan(CALLS / 4);
+        .isLessThan(CALLS * 4 / 15);
   }
 
   /**
