@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,12 +73,7 @@ public final class GatewayBenchmark {
 
   private void run() throws Exception {
     Files.createDirectories(options.output());
-    Server backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .directExecutor()
-        .maxInboundMessageSize(MAX_MESSAGE)
-        .addService(BenchService.definition())
-        .build()
-        .start();
+    Server backend = backend();
     Path config = options.output().resolve("gateway.toml");
     String toml = gatewayToml(backend.getPort());
     Files.writeString(config, toml);
@@ -99,6 +95,9 @@ public final class GatewayBenchmark {
       scenarios();
       if (options.runs("chain") && options.gateway()) {
         chain(backend.getPort());
+      }
+      if (options.runs("balancing") && options.gateway()) {
+        balancing(backend.getPort());
       }
       direct.shutdownNow();
       viaGateway.shutdownNow();
@@ -167,6 +166,71 @@ public final class GatewayBenchmark {
         viaChain.shutdownNow();
       }
     }
+  }
+
+  /**
+   * Issue 8: what balancing costs a unary call. This run's gateway (one backend, the default
+   * round-robin) against two more gateway processes routing to three backends, one with
+   * round-robin and one with least-request, rounds alternating with direct calls. Each is reported
+   * against direct, and the three-backend ones against the one-backend gateway as well. The two
+   * extra backends live in this JVM like the first, so three backends add no capacity: the
+   * comparison isolates the gateway's own cost of spreading calls.
+   */
+  private void balancing(int backendPort) throws Exception {
+    String unary = String.format(Locale.ROOT, "unary %d B, %d in flight", options.unarySize(), options.unaryConcurrency());
+    System.out.println("balancing: " + unary + ", 1 backend vs 3 (round-robin, least-request)");
+    List<Server> more = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        more.add(backend());
+      }
+      int[] three = {backendPort, more.get(0).getPort(), more.get(1).getPort()};
+      try (GatewayProcess roundRobin = balancingGateway("round-robin", three);
+          GatewayProcess leastRequest = balancingGateway("least-request", three)) {
+        ManagedChannel viaRoundRobin = channel(roundRobin.port());
+        ManagedChannel viaLeastRequest = channel(leastRequest.port());
+        try {
+          List<ManagedChannel> paths = new ArrayList<>(paths());
+          paths.addAll(List.of(viaRoundRobin, viaLeastRequest));
+          for (ManagedChannel channel : paths) {
+            UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+          }
+          Map<ManagedChannel, List<Double>> qps = new LinkedHashMap<>();
+          for (int round = 0; round < options.rounds(); round++) {
+            for (ManagedChannel channel : paths) {
+              qps.computeIfAbsent(channel, c -> new ArrayList<>()).add(UnaryLoad.run(channel, options.unaryConcurrency(),
+                  options.unarySize(), Duration.ZERO, options.unaryDuration()).qps());
+            }
+          }
+          List<Double> one = qps.get(viaGateway);
+          List<Double> roundRobinQps = qps.get(viaRoundRobin);
+          List<Double> leastRequestQps = qps.get(viaLeastRequest);
+          if (options.direct()) {
+            List<Double> direct = qps.get(this.direct);
+            report.compare("balancing: " + unary + ", 1 backend, round-robin", "calls/s", direct, one, Double.NaN);
+            report.compare("balancing: " + unary + ", 3 backends, round-robin", "calls/s", direct, roundRobinQps, Double.NaN);
+            report.compare("balancing: " + unary + ", 3 backends, least-request", "calls/s", direct, leastRequestQps, Double.NaN);
+          }
+          report.compare("balancing: " + unary + ", 1 backend (left) vs 3 backends round-robin (right)", "calls/s",
+              one, roundRobinQps, 0.97);
+          report.compare("balancing: " + unary + ", 1 backend round-robin (left) vs 3 backends least-request (right)",
+              "calls/s", one, leastRequestQps, 0.97);
+        } finally {
+          viaRoundRobin.shutdownNow();
+          viaLeastRequest.shutdownNow();
+        }
+      }
+    } finally {
+      more.forEach(Server::shutdownNow);
+    }
+  }
+
+  /** A second gateway process, routing to {@code backendPorts} with {@code strategy} as the default. */
+  private GatewayProcess balancingGateway(String strategy, int... backendPorts) throws Exception {
+    Path config = options.output().resolve("gateway-3-" + strategy + ".toml");
+    Files.writeString(config, gatewayToml(backendPorts) + "\n[balancing]\ndefault = \"" + strategy + "\"\n");
+    return GatewayProcess.start(options.distribution(), config.toAbsolutePath(), options.gatewayJavaOpts(),
+        options.output().resolve("gateway-3-" + strategy + ".log"));
   }
 
   /** Work measured on one path (a channel, direct or to the gateway). */
@@ -367,6 +431,15 @@ public final class GatewayBenchmark {
     return new Measured<>(result, window.end(), ProcessWatch.cpuSeconds(self) - cpu);
   }
 
+  private static Server backend() throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .directExecutor()
+        .maxInboundMessageSize(MAX_MESSAGE)
+        .addService(BenchService.definition())
+        .build()
+        .start();
+  }
+
   private static ManagedChannel channel(int port) {
     return NettyChannelBuilder.forAddress("127.0.0.1", port)
         .usePlaintext()
@@ -375,8 +448,8 @@ public final class GatewayBenchmark {
         .build();
   }
 
-  /** The gateway's configuration: loopback, port 0, a static route to the backend, plus --gateway-set. */
-  private String gatewayToml(int backendPort) {
+  /** The gateway's configuration: loopback, port 0, a static route to the backends, plus --gateway-set. */
+  private String gatewayToml(int... backendPorts) {
     Map<String, StringBuilder> sections = new LinkedHashMap<>();
     sections.computeIfAbsent("server", s -> new StringBuilder())
         .append("listen = \"127.0.0.1:0\"\ndrain_timeout = \"1s\"\n");
@@ -394,8 +467,11 @@ public final class GatewayBenchmark {
     String tables = sections.entrySet().stream()
         .map(e -> "[" + e.getKey() + "]\n" + e.getValue())
         .collect(Collectors.joining("\n"));
+    String addresses = Arrays.stream(backendPorts)
+        .mapToObj(port -> "\"127.0.0.1:" + port + "\"")
+        .collect(Collectors.joining(", "));
     return tables + "\n[[registries]]\nplugin = \"static\"\nservices.\"" + BenchService.SERVICE
-        + "\" = [\"127.0.0.1:" + backendPort + "\"]\n";
+        + "\" = [" + addresses + "]\n";
   }
 
   private String header(Instant started) throws IOException {

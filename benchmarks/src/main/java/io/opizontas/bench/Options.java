@@ -29,7 +29,7 @@ record Options(
     long slowBytes,
     long slowBytesPerSecond) {
 
-  static final Set<String> ALL_SCENARIOS = Set.of("unary", "upload", "download", "slow", "chain");
+  static final Set<String> ALL_SCENARIOS = Set.of("unary", "upload", "download", "slow", "chain", "balancing");
   static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
 
   static final String USAGE = """
@@ -38,9 +38,12 @@ record Options(
         --output=DIR                results.md, RSS series and the gateway's log          target/bench
         --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
         --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
-        --scenarios=LIST            comma-separated, of unary,upload,download,slow,chain  all
+        --scenarios=LIST            comma-separated, of unary,upload,download,slow,chain,
+                                    balancing                                             all
                                     chain: unary through a gateway with an empty chain
                                     against one with five no-op filters (issue 3)
+                                    balancing: unary through gateways to 1 backend and to
+                                    3 (round-robin, least-request), and direct (issue 8)
         --paths=LIST                direct,gateway; one alone is for profiling            both
         --rounds=N                  measured rounds of unary, upload and download, each
                                     alternating direct and gateway; medians are reported  3
@@ -77,7 +80,7 @@ record Options(
         Path.of(values.getOrDefault("output", "target/bench")),
         values.getOrDefault("gateway-java-opts", "-Xmx64m"),
         List.copyOf(settings),
-        choice("scenarios", values.getOrDefault("scenarios", "unary,upload,download,slow,chain"), ALL_SCENARIOS),
+        choice("scenarios", values.getOrDefault("scenarios", "unary,upload,download,slow,chain,balancing"), ALL_SCENARIOS),
         choice("paths", values.getOrDefault("paths", "direct,gateway"), ALL_PATHS),
         Integer.parseInt(values.getOrDefault("rounds", "3")),
         Integer.parseInt(values.getOrDefault("unary-concurrency", "32")),

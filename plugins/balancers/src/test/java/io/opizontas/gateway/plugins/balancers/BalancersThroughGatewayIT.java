@@ -7,7 +7,6 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -16,13 +15,8 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
 import io.opizontas.gateway.api.Endpoint;
-import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.server.Gateway;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,8 +50,6 @@ class BalancersThroughGatewayIT {
 
   @BeforeEach
   void start() throws Exception {
-    Path plugins = Files.createDirectories(dir.resolve("plugins"));
-    Files.copy(Path.of(System.getProperty("plugin.jar")), plugins.resolve("balancers.jar"));
     for (int i = 0; i < 3; i++) {
       int index = i;
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
@@ -66,17 +58,7 @@ class BalancersThroughGatewayIT {
       }
       backends.add(builder.build().start());
     }
-    Path toml = dir.resolve("gateway.toml");
-    Files.writeString(toml, """
-        [server]
-        listen = "127.0.0.1:0"
-
-        [plugins]
-        directory = "%s"
-
-        [registration]
-        enabled = false
-
+    gateway = GatewayWithBalancers.start(dir, """
         [[balancing.services]]
         pattern = "shop.Cart"
         strategy = "ring-hash"
@@ -85,8 +67,7 @@ class BalancersThroughGatewayIT {
         [[balancing.services]]
         pattern = "shop.Stock"
         strategy = "weighted-round-robin"
-        """.formatted(plugins));
-    gateway = Gateway.start(GatewayConfigReader.read(toml));
+        """);
     int[] weights = {5, 3, 1};
     Set<Endpoint> endpoints = new LinkedHashSet<>();
     for (int i = 0; i < 3; i++) {
@@ -138,7 +119,7 @@ class BalancersThroughGatewayIT {
       headers.put(USER, user);
     }
     Channel withUser = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-    byte[] answer = ClientCalls.blockingUnaryCall(withUser, echo(service),
+    byte[] answer = ClientCalls.blockingUnaryCall(withUser, RawMethods.unary(service),
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]);
     return answer[0];
   }
@@ -150,36 +131,11 @@ class BalancersThroughGatewayIT {
 
   private ServerServiceDefinition counting(int backend, String service) {
     return ServerServiceDefinition.builder(service)
-        .addMethod(echo(service), ServerCalls.asyncUnaryCall((request, response) -> {
+        .addMethod(RawMethods.unary(service), ServerCalls.asyncUnaryCall((request, response) -> {
           served.computeIfAbsent(backend + "/" + service, k -> new AtomicInteger()).incrementAndGet();
           response.onNext(new byte[] {(byte) backend});
           response.onCompleted();
         }))
         .build();
   }
-
-  private static MethodDescriptor<byte[], byte[]> echo(String service) {
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(MethodDescriptor.generateFullMethodName(service, "Echo"))
-        .setRequestMarshaller(RAW)
-        .setResponseMarshaller(RAW)
-        .build();
-  }
-
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  };
 }
