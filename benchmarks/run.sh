@@ -26,6 +26,11 @@ if [ -z "$distribution" ] && [ "${1:-}" != "--help" ]; then
   exit 1
 fi
 
+# The scaling scenario holds up to 10,000 connections: each costs this JVM and the gateway (which
+# inherits the limit) one file descriptor. Raise the soft limit as far as the hard one allows; the
+# scenario reports a step it cannot run instead of failing.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 # shellcheck disable=SC2086
 exec java ${BENCH_JAVA_OPTS:--Xms1g -Xmx1g} \
   -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \

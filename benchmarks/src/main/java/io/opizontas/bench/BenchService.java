@@ -21,7 +21,9 @@ import java.nio.ByteBuffer;
  *   <li>{@code Upload} (client streaming): answers the number of bytes received, a big-endian long;
  *   <li>{@code Download} (server streaming): the request is a long, the bytes to send, and an int,
  *       the message size; sends them while the transport is ready, so the backend's own memory stays
- *       bounded whatever the reader's speed.
+ *       bounded whatever the reader's speed;
+ *   <li>{@code Chat} (bidi streaming): answers each message with the same bytes, and ends the call
+ *       when the client half-closes.
  * </ul>
  */
 final class BenchService {
@@ -31,6 +33,7 @@ final class BenchService {
   static final MethodDescriptor<byte[], byte[]> ECHO = method("Echo", MethodType.UNARY);
   static final MethodDescriptor<byte[], byte[]> UPLOAD = method("Upload", MethodType.CLIENT_STREAMING);
   static final MethodDescriptor<byte[], byte[]> DOWNLOAD = method("Download", MethodType.SERVER_STREAMING);
+  static final MethodDescriptor<byte[], byte[]> CHAT = method("Chat", MethodType.BIDI_STREAMING);
 
   private BenchService() {}
 
@@ -71,6 +74,20 @@ final class BenchService {
           }
         }))
         .addMethod(DOWNLOAD, ServerCalls.asyncServerStreamingCall(BenchService::download))
+        .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(response -> new StreamObserver<byte[]>() {
+          @Override
+          public void onNext(byte[] message) {
+            response.onNext(message);
+          }
+
+          @Override
+          public void onError(Throwable failure) {}
+
+          @Override
+          public void onCompleted() {
+            response.onCompleted();
+          }
+        }))
         .build();
   }
 

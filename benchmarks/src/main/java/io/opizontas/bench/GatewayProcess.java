@@ -86,6 +86,10 @@ final class GatewayProcess implements AutoCloseable {
     return process.pid();
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
   /** SIGTERM (a graceful stop), then SIGKILL if it has not exited within ten seconds. */
   @Override
   public void close() throws InterruptedException {

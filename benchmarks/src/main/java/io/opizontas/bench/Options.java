@@ -27,9 +27,17 @@ record Options(
     Duration streamWarmUp,
     int messageSize,
     long slowBytes,
-    long slowBytesPerSecond) {
+    long slowBytesPerSecond,
+    int pingPongStreams,
+    List<Integer> scalingConnections,
+    List<Integer> scalingStreams,
+    List<Integer> scalingEndpoints,
+    Duration scalingHold) {
 
-  static final Set<String> ALL_SCENARIOS = Set.of("unary", "upload", "download", "slow", "chain", "balancing");
+  static final Set<String> ALL_SCENARIOS = Set.of("unary", "unary1", "pingpong", "upload", "download", "slow", "chain",
+      "balancing", "scaling");
+  /** Every scenario but {@code scaling}, which takes minutes and is run on purpose. */
+  static final String DEFAULT_SCENARIOS = "unary,unary1,pingpong,upload,download,slow,chain,balancing";
   static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
 
   static final String USAGE = """
@@ -38,12 +46,19 @@ record Options(
         --output=DIR                results.md, RSS series and the gateway's log          target/bench
         --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
         --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
-        --scenarios=LIST            comma-separated, of unary,upload,download,slow,chain,
-                                    balancing                                             all
+        --scenarios=LIST            comma-separated, of unary,unary1,pingpong,upload,
+                                    download,slow,chain,balancing,scaling     all but scaling
+                                    unary1: unary with one call in flight; reports the
+                                    latency the gateway adds (issue 11)
+                                    pingpong: bidi streams, each with one message in
+                                    flight at a time (issue 11)
                                     chain: unary through a gateway with an empty chain
                                     against one with five no-op filters (issue 3)
                                     balancing: unary through gateways to 1 backend and to
                                     3 (round-robin, least-request), and direct (issue 8)
+                                    scaling: gateway RSS, CPU, files and threads with many
+                                    idle connections, many open streams, many endpoints;
+                                    several minutes, so only when named (issue 11)
         --paths=LIST                direct,gateway; one alone is for profiling            both
         --rounds=N                  measured rounds of unary, upload and download, each
                                     alternating direct and gateway; medians are reported  3
@@ -56,6 +71,12 @@ record Options(
         --message-size=SIZE         message size of the streams                           32KiB
         --slow-bytes=SIZE           bytes the slow reader reads                           1GiB
         --slow-rate=SIZE            the slow reader's bytes per second                    10000000
+        --pingpong-streams=N        pingpong's streams (messages of --unary-size, timed
+                                    as --unary-warmup and --unary-duration)               16
+        --scaling-connections=LIST  idle client connections, step by step                 10,1000,10000
+        --scaling-streams=LIST      open bidi streams (over connections of 1,000 each)    10,1000,5000
+        --scaling-endpoints=LIST    backend endpoints of the unary scaling gateways       1,10,100
+        --scaling-hold=DURATION     how long each connection or stream step is held idle  5s
       SIZE: bytes, or with a unit: 512B, 32KiB, 8MiB, 2GiB.  DURATION: 500ms, 15s, 2m.
       """;
 
@@ -80,7 +101,7 @@ record Options(
         Path.of(values.getOrDefault("output", "target/bench")),
         values.getOrDefault("gateway-java-opts", "-Xmx64m"),
         List.copyOf(settings),
-        choice("scenarios", values.getOrDefault("scenarios", "unary,upload,download,slow,chain,balancing"), ALL_SCENARIOS),
+        choice("scenarios", values.getOrDefault("scenarios", DEFAULT_SCENARIOS), ALL_SCENARIOS),
         choice("paths", values.getOrDefault("paths", "direct,gateway"), ALL_PATHS),
         Integer.parseInt(values.getOrDefault("rounds", "3")),
         Integer.parseInt(values.getOrDefault("unary-concurrency", "32")),
@@ -91,10 +112,16 @@ record Options(
         duration(values.getOrDefault("stream-warmup", "5s")),
         (int) size(values.getOrDefault("message-size", "32KiB")),
         size(values.getOrDefault("slow-bytes", "1GiB")),
-        size(values.getOrDefault("slow-rate", "10000000")));
+        size(values.getOrDefault("slow-rate", "10000000")),
+        Integer.parseInt(values.getOrDefault("pingpong-streams", "16")),
+        counts("scaling-connections", values.getOrDefault("scaling-connections", "10,1000,10000")),
+        counts("scaling-streams", values.getOrDefault("scaling-streams", "10,1000,5000")),
+        counts("scaling-endpoints", values.getOrDefault("scaling-endpoints", "1,10,100")),
+        duration(values.getOrDefault("scaling-hold", "5s")));
     values.keySet().removeAll(Set.of("distribution", "output", "gateway-java-opts", "scenarios", "paths", "rounds", "unary-concurrency",
         "unary-size", "unary-warmup", "unary-duration", "stream-bytes", "stream-warmup", "message-size",
-        "slow-bytes", "slow-rate"));
+        "slow-bytes", "slow-rate", "pingpong-streams", "scaling-connections", "scaling-streams", "scaling-endpoints",
+        "scaling-hold"));
     if (!values.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + values.keySet() + "\n" + USAGE);
     }
@@ -129,6 +156,19 @@ record Options(
       }
     }
     return chosen;
+  }
+
+  /** A comma-separated list of positive counts, in increasing order (each step grows from the last). */
+  private static List<Integer> counts(String option, String list) {
+    List<Integer> counts = new ArrayList<>();
+    for (String count : list.split(",")) {
+      int value = Integer.parseInt(count.trim());
+      if (value < 1 || (!counts.isEmpty() && value <= counts.get(counts.size() - 1))) {
+        throw new IllegalArgumentException("--" + option + " wants increasing positive counts, got '" + list + "'");
+      }
+      counts.add(value);
+    }
+    return List.copyOf(counts);
   }
 
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");

@@ -34,7 +34,7 @@ final class ProcessWatch implements AutoCloseable {
   }
 
   private void sample() {
-    long rss = statusKiB("VmRSS:");
+    long rss = statusNumber("VmRSS:");
     if (rss >= 0) {
       synchronized (samples) {
         samples.add(rss);
@@ -76,7 +76,46 @@ final class ProcessWatch implements AutoCloseable {
     }
   }
 
-  private long statusKiB(String key) {
+  /** The resident set size now, in KiB; -1 once the process has exited. */
+  long rssKiB() {
+    return statusNumber("VmRSS:");
+  }
+
+  /** The process's threads now (the JVM's own included). */
+  long threads() {
+    return statusNumber("Threads:");
+  }
+
+  /** The file descriptors the process holds now (sockets, jars, pipes, epoll); -1 if unreadable. */
+  long openFiles() {
+    try (java.util.stream.Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+      return fds.count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The soft limit on open files of the process whose {@code /proc} directory is given; -1 if unknown. */
+  static long openFilesLimit(Path proc) {
+    try {
+      for (String line : Files.readAllLines(proc.resolve("limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Unknown: the caller does not limit itself.
+    }
+    return -1;
+  }
+
+  long openFilesLimit() {
+    return openFilesLimit(proc);
+  }
+
+  /** A {@code /proc/PID/status} line's number (KiB for sizes, a count for Threads:). */
+  private long statusNumber(String key) {
     try {
       for (String line : Files.readAllLines(proc.resolve("status"))) {
         if (line.startsWith(key)) {
@@ -113,7 +152,7 @@ final class ProcessWatch implements AutoCloseable {
       synchronized (samples) {
         series = List.copyOf(samples.subList(firstSample, samples.size()));
       }
-      return new Usage(series, peakReset ? statusKiB("VmHWM:") : -1, cpuSeconds() - startCpu);
+      return new Usage(series, peakReset ? statusNumber("VmHWM:") : -1, cpuSeconds() - startCpu);
     }
   }
 

@@ -45,9 +45,28 @@ final class Report {
   /** A target judged on something other than a ratio. */
   record Verdict(String target, String figure, boolean met) {}
 
+  /**
+   * What the gateway adds to a latency: per round, gateway minus direct; the median of those
+   * differences is reported against {@code maxAdded} (NaN: no target), in the figure's unit.
+   */
+  record Added(String scenario, String metric, List<Double> direct, List<Double> gateway, double maxAdded) {
+    double added() {
+      List<Double> differences = new ArrayList<>();
+      for (int i = 0; i < Math.min(direct.size(), gateway.size()); i++) {
+        differences.add(gateway.get(i) - direct.get(i));
+      }
+      return median(differences);
+    }
+  }
+
+  /** A table of its own (CPU per call, the scaling curve): a title, a header, rows of cells. */
+  record Table(String title, List<String> header, List<List<String>> rows) {}
+
   private final List<Comparison> comparisons = new ArrayList<>();
   private final List<Resources> resources = new ArrayList<>();
   private final List<Verdict> verdicts = new ArrayList<>();
+  private final List<Added> added = new ArrayList<>();
+  private final List<Table> tables = new ArrayList<>();
 
   void compare(String scenario, String metric, List<Double> direct, List<Double> gateway, double minRatio) {
     Comparison comparison = new Comparison(scenario, metric, direct, gateway, minRatio);
@@ -60,6 +79,25 @@ final class Report {
     resources.add(new Resources(scenario, gateway, benchCpuDirect, benchCpuGateway));
     System.out.printf(Locale.ROOT, "  gateway RSS start %s, peak %s, end %s; gateway CPU %.1f s%n",
         mib(gateway.startKiB()), mib(gateway.maxKiB()), mib(gateway.endKiB()), gateway.cpuSeconds());
+  }
+
+  void added(String scenario, String metric, List<Double> direct, List<Double> gateway, double maxAdded) {
+    Added row = new Added(scenario, metric, direct, gateway, maxAdded);
+    added.add(row);
+    System.out.printf(Locale.ROOT, "  added %s: %s%n", metric, number(row.added()));
+  }
+
+  /** Adds a table; its rows may still be appended to until the report is written. */
+  Table table(String title, String... header) {
+    Table table = new Table(title, List.of(header), new ArrayList<>());
+    tables.add(table);
+    return table;
+  }
+
+  /** Appends a row to {@code table}, and prints it as it comes. */
+  void row(Table table, String... cells) {
+    table.rows().add(List.of(cells));
+    System.out.println("  " + String.join(" | ", cells));
   }
 
   void verdict(String target, String figure, boolean met) {
@@ -78,6 +116,17 @@ final class Report {
       out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %s |%n",
           c.scenario(), c.metric(), number(c.directMedian()), number(c.gatewayMedian()), c.ratio(), target));
     }
+    if (!added.isEmpty()) {
+      out.append("\nWhat the gateway adds to a latency: per round, gateway minus direct; the median of those differences.\n\n");
+      out.append("| scenario | figure | direct | through the gateway | added | target |\n");
+      out.append("| --- | --- | ---: | ---: | ---: | --- |\n");
+      for (Added a : added) {
+        String target = Double.isNaN(a.maxAdded()) ? "" : String.format(Locale.ROOT, "≤ %s: %s", number(a.maxAdded()),
+            a.added() <= a.maxAdded() ? "met" : "**missed**");
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", a.scenario(), a.metric(),
+            number(median(a.direct())), number(median(a.gateway())), number(a.added()), target));
+      }
+    }
     out.append("\nThe gateway's memory (RSS sampled every 100 ms; peak is the kernel's VmHWM, reset at the start of each\n"
         + "run) and CPU time, in the gateway round with the highest peak; CPU of this JVM (client and backend) in that\n"
         + "round and the direct run before it:\n\n");
@@ -93,6 +142,13 @@ final class Report {
     for (Comparison c : comparisons) {
       out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", c.scenario(), c.metric(), numbers(c.direct()),
           numbers(c.gateway())));
+    }
+    for (Table t : tables) {
+      out.append("\n").append(t.title()).append("\n\n| ").append(String.join(" | ", t.header())).append(" |\n|");
+      out.append(" --- |".repeat(t.header().size())).append('\n');
+      for (List<String> row : t.rows()) {
+        out.append("| ").append(String.join(" | ", row)).append(" |\n");
+      }
     }
     if (!verdicts.isEmpty()) {
       out.append("\n| target | figure | |\n| --- | --- | --- |\n");
@@ -111,7 +167,7 @@ final class Report {
     return values.isEmpty() ? "—" : String.join(", ", values.stream().map(Report::number).toList());
   }
 
-  private static String number(double value) {
+  static String number(double value) {
     if (Double.isNaN(value)) {
       return "—";
     }

@@ -25,8 +25,10 @@ final class UnaryLoad {
    * @param qps completed calls per second during the measured period
    * @param latencyNanos the latency of each call completed during the measured period
    * @param errors calls that failed during the whole run (warm-up included)
+   * @param calls calls that ended during the whole run (warm-up and the last calls' drain included):
+   *     the divisor of a process's CPU time over the same run
    */
-  record Result(double qps, Histogram latencyNanos, long errors) {
+  record Result(double qps, Histogram latencyNanos, long errors, long calls) {
 
     double p50Micros() {
       return latencyNanos.getValueAtPercentile(50) / 1000.0;
@@ -41,6 +43,7 @@ final class UnaryLoad {
   private final byte[] payload;
   private final Recorder recorder = new Recorder(MAX_LATENCY_NANOS, 3);
   private final AtomicLong errors = new AtomicLong();
+  private final AtomicLong calls = new AtomicLong();
   private volatile boolean running = true;
   private CountDownLatch stopped;
 
@@ -69,7 +72,7 @@ final class UnaryLoad {
     if (!stopped.await(CALL_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS)) {
       throw new IllegalStateException("unary calls still outstanding after the run");
     }
-    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, errors.get());
+    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, errors.get(), calls.get());
   }
 
   private void next() {
@@ -87,6 +90,7 @@ final class UnaryLoad {
 
           @Override
           public void onError(Throwable failure) {
+            calls.incrementAndGet();
             if (errors.getAndIncrement() == 0) {
               System.err.println("unary call failed: " + failure);
             }
@@ -95,6 +99,7 @@ final class UnaryLoad {
 
           @Override
           public void onCompleted() {
+            calls.incrementAndGet();
             recorder.recordValue(Math.min(System.nanoTime() - start, MAX_LATENCY_NANOS));
             next();
           }
