@@ -24,10 +24,12 @@ final class GatewayProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final Path log;
 
-  private GatewayProcess(Process process, int port) {
+  private GatewayProcess(Process process, int port, Path log) {
     this.process = process;
     this.port = port;
+    this.log = log;
   }
 
   /**
@@ -52,7 +54,7 @@ final class GatewayProcess implements AutoCloseable {
     pump.setDaemon(true);
     pump.start();
     try {
-      return new GatewayProcess(process, port.get(30, TimeUnit.SECONDS));
+      return new GatewayProcess(process, port.get(30, TimeUnit.SECONDS), log);
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       process.destroyForcibly();
       throw new IllegalStateException("the gateway did not start; see " + log, e);
@@ -88,6 +90,20 @@ final class GatewayProcess implements AutoCloseable {
 
   boolean alive() {
     return process.isAlive();
+  }
+
+  /** Where the gateway's output goes. */
+  Path log() {
+    return log;
+  }
+
+  /** Whether the gateway's output so far holds {@code text}, e.g. an error's name. */
+  boolean logged(String text) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** SIGTERM (a graceful stop), then SIGKILL if it has not exited within ten seconds. */

@@ -107,14 +107,16 @@ final class Report {
 
   String markdown() {
     StringBuilder out = new StringBuilder();
-    out.append("Medians of the rounds; the ratio is the median of each round's gateway / direct.\n\n");
-    out.append("| scenario | figure | direct | through the gateway | gateway / direct | target |\n");
-    out.append("| --- | --- | ---: | ---: | ---: | --- |\n");
-    for (Comparison c : comparisons) {
-      String target = Double.isNaN(c.minRatio()) ? "" : String.format(Locale.ROOT, "≥ %.2f: %s", c.minRatio(),
-          c.ratio() >= c.minRatio() ? "met" : "**missed**");
-      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %s |%n",
-          c.scenario(), c.metric(), number(c.directMedian()), number(c.gatewayMedian()), c.ratio(), target));
+    if (!comparisons.isEmpty()) {
+      out.append("Medians of the rounds; the ratio is the median of each round's gateway / direct.\n\n");
+      out.append("| scenario | figure | direct | through the gateway | gateway / direct | target |\n");
+      out.append("| --- | --- | ---: | ---: | ---: | --- |\n");
+      for (Comparison c : comparisons) {
+        String target = Double.isNaN(c.minRatio()) ? "" : String.format(Locale.ROOT, "≥ %.2f: %s", c.minRatio(),
+            c.ratio() >= c.minRatio() ? "met" : "**missed**");
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f | %s |%n",
+            c.scenario(), c.metric(), number(c.directMedian()), number(c.gatewayMedian()), c.ratio(), target));
+      }
     }
     if (!added.isEmpty()) {
       out.append("\nWhat the gateway adds to a latency: per round, gateway minus direct; the median of those differences.\n\n");
@@ -127,21 +129,25 @@ final class Report {
             number(median(a.direct())), number(median(a.gateway())), number(a.added()), target));
       }
     }
-    out.append("\nThe gateway's memory (RSS sampled every 100 ms; peak is the kernel's VmHWM, reset at the start of each\n"
-        + "run) and CPU time, in the gateway round with the highest peak; CPU of this JVM (client and backend) in that\n"
-        + "round and the direct run before it:\n\n");
-    out.append("| scenario | RSS start | 25 % | 50 % | 75 % | end | peak | gateway CPU | client + backend CPU, direct / via gateway |\n");
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for (Resources r : resources) {
-      ProcessWatch.Usage g = r.gateway();
-      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.1f s | %.1f s / %.1f s |%n",
-          r.scenario(), mib(g.startKiB()), mib(g.atKiB(0.25)), mib(g.atKiB(0.5)), mib(g.atKiB(0.75)), mib(g.endKiB()),
-          mib(g.maxKiB()), g.cpuSeconds(), r.benchCpuDirect(), r.benchCpuGateway()));
+    if (!resources.isEmpty()) {
+      out.append("\nThe gateway's memory (RSS sampled every 100 ms; peak is the kernel's VmHWM, reset at the start of each\n"
+          + "run) and CPU time, in the gateway round with the highest peak; CPU of this JVM (client and backend) in that\n"
+          + "round and the direct run before it:\n\n");
+      out.append("| scenario | RSS start | 25 % | 50 % | 75 % | end | peak | gateway CPU | client + backend CPU, direct / via gateway |\n");
+      out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+      for (Resources r : resources) {
+        ProcessWatch.Usage g = r.gateway();
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.1f s | %.1f s / %.1f s |%n",
+            r.scenario(), mib(g.startKiB()), mib(g.atKiB(0.25)), mib(g.atKiB(0.5)), mib(g.atKiB(0.75)), mib(g.endKiB()),
+            mib(g.maxKiB()), g.cpuSeconds(), r.benchCpuDirect(), r.benchCpuGateway()));
+      }
     }
-    out.append("\nEvery round, in the order run:\n\n| scenario | figure | direct | through the gateway |\n| --- | --- | --- | --- |\n");
-    for (Comparison c : comparisons) {
-      out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", c.scenario(), c.metric(), numbers(c.direct()),
-          numbers(c.gateway())));
+    if (!comparisons.isEmpty()) {
+      out.append("\nEvery round, in the order run:\n\n| scenario | figure | direct | through the gateway |\n| --- | --- | --- | --- |\n");
+      for (Comparison c : comparisons) {
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", c.scenario(), c.metric(), numbers(c.direct()),
+            numbers(c.gateway())));
+      }
     }
     for (Table t : tables) {
       out.append("\n").append(t.title()).append("\n\n| ").append(String.join(" | ", t.header())).append(" |\n|");

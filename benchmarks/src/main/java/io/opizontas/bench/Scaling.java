@@ -44,6 +44,8 @@ final class Scaling {
   /** Pause after a step's set-up before its idle window, so accept and handshake work has ended. */
   private static final Duration SETTLE = Duration.ofSeconds(1);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
+  /** Connections or streams opened and closed before the baseline, so that the JITs have seen the path. */
+  private static final int WARM_UP = 200;
 
   private final Options options;
   private final Report report;
@@ -74,18 +76,24 @@ final class Scaling {
 
   private void idleConnections(int backendPort) throws Exception {
     String title = "Scaling: idle client connections (HTTP/2 preface and SETTINGS exchanged, then nothing), one gateway,"
-        + " grown step by step; CPU per connection is the gateway's CPU while they were opened, idle CPU is over "
+        + " grown step by step. Per connection: the growth since the previous step ÷ the connections added (RSS),"
+        + " the gateway's CPU while they were opened ÷ their number; idle CPU over "
         + options.scalingHold().toSeconds() + " s after that.";
     System.out.println("scaling: idle connections " + options.scalingConnections());
-    Report.Table table = report.table(title, "connections", "gateway RSS", "RSS per connection above none",
+    Report.Table table = report.table(title, "connections", "gateway RSS", "RSS per connection added",
         "gateway open files", "gateway threads", "gateway CPU per connection opened", "gateway CPU while idle");
     try (GatewayProcess gateway = start("idle", backendPort);
         ProcessWatch watch = new ProcessWatch(gateway.pid());
         IdleConnections idle = new IdleConnections(gateway.port())) {
       long filesLimit = filesLimit(watch);
+      // Accepting a first batch compiles the gateway's accept path before anything is counted.
+      try (IdleConnections warmUp = new IdleConnections(gateway.port())) {
+        warmUp.growTo(WARM_UP);
+      }
       Thread.sleep(SETTLE.toMillis());
-      Snapshot none = Snapshot.of(watch);
-      row(table, "0", none, none, 0, Double.NaN, Double.NaN);
+      Snapshot previous = Snapshot.of(watch);
+      report.row(table, "0", Report.mib(previous.rssKiB()), "", number(previous.openFiles()), number(previous.threads()),
+          "", "");
       for (int count : options.scalingConnections()) {
         if (count + FILES_MARGIN > filesLimit) {
           report.row(table, number(count), notRun(filesLimit), "", "", "", "", "");
@@ -101,52 +109,75 @@ final class Scaling {
         }
         double opening = watch.cpuSeconds() - before;
         double idleCpu = idleCpu(watch);
-        row(table, number(count), Snapshot.of(watch), none, count, opening * 1e6 / added, idleCpu);
+        Snapshot now = Snapshot.of(watch);
+        report.row(table, number(count), Report.mib(now.rssKiB()), kib((now.rssKiB() - previous.rssKiB()) / (double) added),
+            number(now.openFiles()), number(now.threads()), micros(opening * 1e6 / added), percent(idleCpu));
+        previous = now;
       }
     }
   }
 
   private void openStreams(int backendPort) throws Exception {
-    String title = "Scaling: open bidi streams (each proven open by one echo, then idle), at most "
-        + number(STREAMS_PER_CONNECTION) + " per client connection, one gateway, each step from none; idle CPU over "
-        + options.scalingHold().toSeconds() + " s, then one message on every stream.";
+    String title = "Scaling: open bidi streams (each proven open by one echo, then idle), one gateway, grown step by step,"
+        + " each step's streams on client connections of their own, at most " + number(STREAMS_PER_CONNECTION)
+        + " streams each. Per stream: as for connections; idle CPU over " + options.scalingHold().toSeconds()
+        + " s, then one more message on every open stream.";
     System.out.println("scaling: open streams " + options.scalingStreams());
-    Report.Table table = report.table(title, "streams", "client connections", "gateway RSS", "RSS per stream above none",
+    Report.Table table = report.table(title, "streams", "client connections", "gateway RSS", "RSS per stream added",
         "gateway open files", "gateway threads", "gateway CPU per stream opened", "gateway CPU while idle",
         "one message on every stream");
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<OpenStreams> batches = new ArrayList<>();
+    Duration lifetime = options.scalingHold().plus(STEP_TIMEOUT).multipliedBy(options.scalingStreams().size() + 1);
     try (GatewayProcess gateway = start("streams", backendPort);
         ProcessWatch watch = new ProcessWatch(gateway.pid())) {
-      Thread.sleep(SETTLE.toMillis());
-      Snapshot none = Snapshot.of(watch);
-      report.row(table, "0", "0", Report.mib(none.rssKiB()), "", number(none.openFiles()), number(none.threads()),
-          "", "", "");
-      for (int count : options.scalingStreams()) {
-        int connections = (count + STREAMS_PER_CONNECTION - 1) / STREAMS_PER_CONNECTION;
-        List<ManagedChannel> channels = new ArrayList<>();
-        for (int i = 0; i < connections; i++) {
-          channels.add(NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().directExecutor().build());
-        }
+      try {
+        // A first batch compiles the gateway's stream path before anything is counted.
+        ManagedChannel warmUp = channel(gateway.port());
         try {
-          double before = watch.cpuSeconds();
-          Duration lifetime = options.scalingHold().plus(STEP_TIMEOUT.multipliedBy(3));
-          try (OpenStreams streams = OpenStreams.open(channels, count, options.unarySize(), lifetime, STEP_TIMEOUT)) {
+          OpenStreams.open(List.of(warmUp), WARM_UP, options.unarySize(), STEP_TIMEOUT, STEP_TIMEOUT).close();
+        } finally {
+          warmUp.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+        Thread.sleep(SETTLE.toMillis());
+        Snapshot previous = Snapshot.of(watch);
+        report.row(table, "0", "0", Report.mib(previous.rssKiB()), "", number(previous.openFiles()),
+            number(previous.threads()), "", "", "");
+        int open = 0;
+        for (int count : options.scalingStreams()) {
+          int added = count - open;
+          List<ManagedChannel> mine = new ArrayList<>();
+          for (int i = 0; i < (added + STREAMS_PER_CONNECTION - 1) / STREAMS_PER_CONNECTION; i++) {
+            mine.add(channel(gateway.port()));
+          }
+          channels.addAll(mine);
+          try {
+            double before = watch.cpuSeconds();
+            batches.add(OpenStreams.open(mine, added, options.unarySize(), lifetime, STEP_TIMEOUT));
+            open = count;
             double opening = watch.cpuSeconds() - before;
             double idleCpu = idleCpu(watch);
-            Snapshot open = Snapshot.of(watch);
+            Snapshot now = Snapshot.of(watch);
             long start = System.nanoTime();
-            streams.exchange();
+            for (OpenStreams batch : batches) {
+              batch.exchange();
+            }
             double exchangeMillis = (System.nanoTime() - start) / 1e6;
-            report.row(table, number(count), number(connections), Report.mib(open.rssKiB()),
-                kib((open.rssKiB() - none.rssKiB()) / (double) count), number(open.openFiles()), number(open.threads()),
-                micros(opening * 1e6 / count), percent(idleCpu), String.format(Locale.ROOT, "%.0f ms", exchangeMillis));
+            report.row(table, number(count), number(channels.size()), Report.mib(now.rssKiB()),
+                kib((now.rssKiB() - previous.rssKiB()) / (double) added), number(now.openFiles()), number(now.threads()),
+                micros(opening * 1e6 / added), percent(idleCpu), String.format(Locale.ROOT, "%.0f ms", exchangeMillis));
+            previous = now;
+          } catch (Exception failure) {
+            report.row(table, number(count), number(channels.size()), failed(failure, gateway), "", "", "", "", "", "");
+            break;
           }
-        } catch (Exception failure) {
-          report.row(table, number(count), number(connections), failed(failure, gateway), "", "", "", "", "", "");
-          break;
-        } finally {
-          for (ManagedChannel channel : channels) {
-            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-          }
+        }
+        for (OpenStreams batch : batches) {
+          batch.close();
+        }
+      } finally {
+        for (ManagedChannel channel : channels) {
+          channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
       }
     }
@@ -254,19 +285,15 @@ final class Scaling {
     return (watch.cpuSeconds() - before) / options.scalingHold().toNanos() * 1e9;
   }
 
-  private void row(Report.Table table, String count, Snapshot now, Snapshot none, int connections, double cpuMicros,
-      double idleCores) {
-    report.row(table, count, Report.mib(now.rssKiB()),
-        connections == 0 ? "" : kib((now.rssKiB() - none.rssKiB()) / (double) connections), number(now.openFiles()),
-        number(now.threads()), micros(cpuMicros), percent(idleCores));
-  }
-
   private static String notRun(long filesLimit) {
     return "not run: open-files limit " + filesLimit + " (raise `ulimit -n`)";
   }
 
   private static String failed(Exception failure, GatewayProcess gateway) {
-    return "**failed**: " + failure + (gateway.alive() ? "" : "; the gateway exited");
+    // Jetty's and the gateway's threads die of an OutOfMemoryError without the process exiting, and
+    // the client then only sees silence: the gateway's log says what happened.
+    return "**failed**: " + failure + (gateway.alive() ? "" : "; the gateway exited")
+        + (gateway.logged("OutOfMemoryError") ? "; the gateway logged OutOfMemoryError (" + gateway.log().getFileName() + ")" : "");
   }
 
   private static String number(long value) {
