@@ -47,7 +47,7 @@ record Options(
         --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
         --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
         --scenarios=LIST            comma-separated, of unary,unary1,pingpong,upload,
-                                    download,slow,chain,balancing,scaling     all but scaling
+                                    download,slow,chain,balancing,scaling                 all but scaling
                                     unary1: unary with one call in flight; reports the
                                     latency the gateway adds (issue 11)
                                     pingpong: bidi streams, each with one message in
@@ -60,7 +60,7 @@ record Options(
                                     idle connections, many open streams, many endpoints;
                                     several minutes, so only when named (issue 11)
         --paths=LIST                direct,gateway; one alone is for profiling            both
-        --rounds=N                  measured rounds of unary, upload and download, each
+        --rounds=N                  measured rounds of every scenario but slow, each
                                     alternating direct and gateway; medians are reported  3
         --unary-concurrency=N       outstanding unary calls                               32
         --unary-size=SIZE           unary request and response payload                    100B
