@@ -145,7 +145,7 @@ final class ProxyCall implements Stream.Listener {
       reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
       return;
     }
-    runtime.upstreams().acquire(endpoint, new Promise<>() {
+    runtime.upstreams().acquire(service, endpoint, new Promise<>() {
       @Override
       public void succeeded(UpstreamSession session) {
         open(endpoint, session, fields, attempt);
@@ -167,7 +167,7 @@ final class ProxyCall implements Stream.Listener {
       }
       backendSlot = session;
     }
-    HttpURI uri = HttpURI.build(request.getHttpURI()).scheme("http");
+    HttpURI uri = HttpURI.build(request.getHttpURI()).scheme(session.scheme());
     MetaData.Request upstreamRequest = new MetaData.Request("POST", uri, HttpVersion.HTTP_2, fields, -1);
     session.session().newStream(new HeadersFrame(upstreamRequest, null, requestEnded), new Promise<>() {
       @Override
