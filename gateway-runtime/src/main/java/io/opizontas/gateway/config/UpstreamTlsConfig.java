@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * TLS to backends ({@code [upstream.tls]}): a default and per-service rules, the first rule whose
- * pattern matches a service deciding for it.
+ * TLS to backends ({@code [upstream.tls]}): a default and per-service rules. As in {@code
+ * [balancing]}, the most specific pattern that matches a service decides for it (the first written
+ * among equally specific ones).
  *
  * @param defaults the settings of services no rule matches; plaintext when nothing is configured
  * @param services the {@code [[upstream.tls.services]]} rules, in file order
@@ -25,14 +26,16 @@ public record UpstreamTlsConfig(Settings defaults, List<Rule> services) {
     return PLAINTEXT;
   }
 
-  /** The settings for {@code service}: the first matching rule's, else the defaults. */
+  /** The settings for {@code service}: the most specific matching rule's, else the defaults. */
   public Settings settingsFor(String service) {
+    Rule best = null;
     for (Rule rule : services) {
-      if (rule.pattern().matches(service)) {
-        return rule.settings();
+      if (rule.pattern().matches(service)
+          && (best == null || rule.pattern().specificity() > best.pattern().specificity())) {
+        best = rule;
       }
     }
-    return defaults;
+    return best == null ? defaults : best.settings();
   }
 
   /**

@@ -148,6 +148,10 @@ class GatewayConfigReaderTest {
           pattern = "partner.*"
           provider = "pem-files"
           ca = "partner-ca.crt"
+
+          [[upstream.tls.services]]
+          pattern = "payments.Legacy"
+          provider = "none"
           """);
       ListenerTlsConfig listener = config.tls().listener().orElseThrow();
       assertThat(listener.listen()).isEqualTo(new InetSocketAddress("0.0.0.0", 50443));
@@ -161,6 +165,8 @@ class GatewayConfigReaderTest {
       assertThat(payments.provider()).isSameAs(upstream.defaults().provider());
       assertThat(payments.identity()).isEqualTo("spiffe://corp/payments");
       assertThat(payments.require()).isTrue();
+      // The most specific pattern decides, wherever it is written.
+      assertThat(upstream.settingsFor("payments.Legacy").tls()).isFalse();
       assertThat(upstream.settingsFor("legacy.Old").tls()).isFalse();
       assertThat(upstream.settingsFor("legacy.Old").require()).isFalse();
       assertThat(upstream.settingsFor("partner.P").provider().settings()).containsExactly(entry("ca", "partner-ca.crt"));
