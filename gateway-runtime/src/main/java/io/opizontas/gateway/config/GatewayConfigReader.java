@@ -226,8 +226,21 @@ public final class GatewayConfigReader {
             e.getMessage().replaceFirst("^(sha256|services) ", ""));
       }
     }
+    List<RegistrationCertificate> certificates = new ArrayList<>();
+    for (TomlTable entry : table.tables("certificates")) {
+      String identity = entry.requiredString("identity");
+      List<String> services = entry.strings("services");
+      List<String> addresses = entry.strings("addresses");
+      entry.rejectUnknownKeys();
+      try {
+        certificates.add(new RegistrationCertificate(identity, services, addresses));
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse(e.getMessage().startsWith("services") ? "services" : "addresses",
+            e.getMessage().replaceFirst("^(services|addresses) ", ""));
+      }
+    }
     table.rejectUnknownKeys();
-    return new RegistrationConfig(enabled, backend, leaseTtl, tokens);
+    return new RegistrationConfig(enabled, backend, leaseTtl, tokens, certificates);
   }
 
   private static ServerConfig server(TomlTable table) {

@@ -12,6 +12,7 @@ import io.opizontas.gateway.proxy.GrpcCallAcceptor;
 import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
+import io.opizontas.gateway.tls.ClientCertificates;
 import io.opizontas.gateway.tls.ListenerTls;
 import io.opizontas.gateway.tls.UpstreamTls;
 import io.opizontas.gateway.upstream.UpstreamPool;
@@ -129,8 +130,12 @@ public final class Gateway implements AutoCloseable {
     UpstreamTls upstreamTls = UpstreamTls.start(config.tls().upstream(), plugins::startTlsProvider);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), config.server().headerDecodeLimit(), threads,
         scheduler, buffers, upstreamTls);
+    ListenerTls listenerTls = config.tls().listener().isPresent()
+        ? ListenerTls.start(config.tls().listener().get(), plugins::startTlsProvider)
+        : null;
+    ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, balancers), upstreams, filters, scheduler,
-        config.server().maxHeaderListSize(), config.server().maxHops());
+        config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
     HttpConfiguration http = httpConfiguration(config.server());
     // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
     // is handed to h2c at once.
@@ -138,10 +143,8 @@ public final class Gateway implements AutoCloseable {
         new HttpConnectionFactory(http), new PriorKnowledgeH2c(http, acceptor));
     server.addConnector(connector);
     ServerConnector tlsConnector = null;
-    if (config.tls().listener().isPresent()) {
-      ListenerTlsConfig tlsConfig = config.tls().listener().get();
-      ListenerTls tls = ListenerTls.start(tlsConfig, plugins::startTlsProvider);
-      tlsConnector = tlsListener(server, config.server(), tlsConfig, tls, http, acceptor);
+    if (listenerTls != null) {
+      tlsConnector = tlsListener(server, config.server(), config.tls().listener().get(), listenerTls, http, acceptor);
       server.addConnector(tlsConnector);
     }
     List<ServerConnector> listeners = tlsConnector == null ? List.of(connector) : List.of(connector, tlsConnector);
@@ -164,7 +167,7 @@ public final class Gateway implements AutoCloseable {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
       RegistrationServer registration = new RegistrationServer(config.registration(),
-          registries.registrar().orElseThrow(), endpoints, gateway.addresses());
+          registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
       started.push(registration);
       started.push(stopListener);
       // Routed like any service, so registration calls go through the chain and the data path too.
