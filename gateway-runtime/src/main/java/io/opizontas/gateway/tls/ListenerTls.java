@@ -54,7 +54,7 @@ public final class ListenerTls {
           protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls)
               throws Exception {
             TrustManager[] managers = super.getTrustManagers(trustStore, crls);
-            return managers == null ? null : new TrustManager[] {new AnyClientCertificate(managers)};
+            return managers == null ? null : new TrustManager[] {new AnyClientCertificate()};
           }
         }
         : new SslContextFactory.Server();
@@ -137,17 +137,6 @@ public final class ListenerTls {
    * here (the listener is never a TLS client).
    */
   private static final class AnyClientCertificate extends X509ExtendedTrustManager {
-    private final X509Certificate[] issuers;
-
-    AnyClientCertificate(TrustManager[] verifying) {
-      X509Certificate[] found = new X509Certificate[0];
-      for (TrustManager manager : verifying) {
-        if (manager instanceof X509TrustManager x509) {
-          found = x509.getAcceptedIssuers();
-        }
-      }
-      this.issuers = found;
-    }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
@@ -175,10 +164,14 @@ public final class ListenerTls {
       throw new CertificateException("the listener verifies no servers");
     }
 
-    /** The listener's authorities, named to clients in its certificate request. */
+    /**
+     * None: the certificate request names no authority. Clients pick the certificate to send by the
+     * authorities named there, so a client whose certificate another authority signed would send
+     * none, and could not be told why it is refused.
+     */
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-      return issuers.clone();
+      return new X509Certificate[0];
     }
   }
 

@@ -173,6 +173,19 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void registrationCertificatesMapIdentitiesToServicesAndAddresses() throws IOException {
+      RegistrationConfig registration = read("""
+          [[registration.certificates]]
+          identity = "spiffe://corp/cart"
+          services = ["cart.*"]
+          addresses = ["10.0.*", "cart-*.internal"]
+          """).registration();
+      assertThat(registration.certificates()).containsExactly(
+          new RegistrationCertificate("spiffe://corp/cart", List.of("cart.*"), List.of("10.0.*", "cart-*.internal")));
+      assertThat(registration.tokens()).isEmpty();
+    }
+
+    @Test
     void withoutTlsSectionsBothLegsAreH2c() throws IOException {
       assertThat(read("[server]\nlisten = \"127.0.0.1:1\"\n").tls()).isEqualTo(TlsConfig.none());
     }
@@ -336,6 +349,16 @@ class GatewayConfigReaderTest {
           .startsWith(":1: registration.tokens.0.services: is empty");
       assertThat(refusal("[registration]\ntokens_file = \"x\"\n"))
           .startsWith(":2: registration.tokens_file: unknown key");
+    }
+
+    @Test
+    void registrationCertificateMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[[registration.certificates]]\nidentity = \"x\"\nservices = [\"a.*\"]\n"))
+          .startsWith(":1: registration.certificates.0.addresses: is empty");
+      assertThat(refusal("[[registration.certificates]]\nservices = [\"a.*\"]\naddresses = [\"*\"]\n"))
+          .contains("'identity' is missing");
+      assertThat(refusal("[[registration.certificates]]\nidentity = \"x\"\nservices = [\"a.*\"]\naddresses = [\"*\"]\ncn = \"x\"\n"))
+          .startsWith(":5: registration.certificates.0.cn: unknown key");
     }
 
     @Test
