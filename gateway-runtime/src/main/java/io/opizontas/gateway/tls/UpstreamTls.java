@@ -3,6 +3,7 @@ package io.opizontas.gateway.tls;
 import io.opizontas.gateway.api.TlsMaterial;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.UpstreamTlsConfig;
+import io.opizontas.gateway.discovery.EndpointTable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -89,8 +90,15 @@ public final class UpstreamTls {
         + " the gateway never sends its calls in plaintext", "refused");
   }
 
-  /** How calls to {@code service} reach its backends. Quick: decided once per service. */
+  /**
+   * How calls to {@code service} reach its backends. Quick: decided once per service. The gateway's
+   * own services run on loopback servers of the gateway, in plaintext, whatever the configuration
+   * says of backends.
+   */
   public Leg legFor(String service) {
+    if (EndpointTable.GATEWAY_SERVICES.contains(service)) {
+      return PLAINTEXT;
+    }
     Leg leg = byService.get(service);
     if (leg == null) {
       leg = byService.computeIfAbsent(service, s -> bySettings.getOrDefault(config.settingsFor(s), PLAINTEXT));
