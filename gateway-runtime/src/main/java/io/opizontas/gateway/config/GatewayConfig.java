@@ -73,9 +73,4 @@ public record GatewayConfig(
   public GatewayConfig withPlugins(PluginsConfig plugins) {
     return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls);
   }
-
-  /** This configuration with other TLS settings. */
-  public GatewayConfig withTls(TlsConfig tls) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls);
-  }
 }

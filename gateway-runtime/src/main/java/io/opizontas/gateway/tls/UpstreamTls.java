@@ -43,11 +43,6 @@ public final class UpstreamTls {
     this.factories = List.copyOf(factories);
   }
 
-  /** Plaintext to every backend, with no provider: what a gateway without {@code [upstream.tls]} does. */
-  public static UpstreamTls plaintext() {
-    return new UpstreamTls(UpstreamTlsConfig.plaintext(), new IdentityHashMap<>(), List.of());
-  }
-
   /** Starts the providers {@code config} names and makes the TLS contexts; throws when one cannot start. */
   public static UpstreamTls start(UpstreamTlsConfig config, ProviderStarter providers) throws Exception {
     List<UpstreamTlsConfig.Settings> all = new ArrayList<>();
@@ -104,11 +99,6 @@ public final class UpstreamTls {
       leg = byService.computeIfAbsent(service, s -> bySettings.getOrDefault(config.settingsFor(s), PLAINTEXT));
     }
     return leg;
-  }
-
-  /** The leg of calls made for no particular service (such as probes without one): the default's. */
-  public Leg defaultLeg() {
-    return bySettings.getOrDefault(config.defaults(), PLAINTEXT);
   }
 
   /** The TLS contexts to start and stop with the backend sessions. */

@@ -66,14 +66,8 @@ public final class UpstreamPool extends ContainerLifeCycle {
   /**
    * {@code maxHeaderBytes} bounds the header blocks the gateway sends to and accepts from backends;
    * it should be the listener's decode limit, so that any request the listener accepted (plus what
-   * filters add) can be forwarded.
+   * filters add) can be forwarded. {@code tls} says how each service's backends are reached.
    */
-  public UpstreamPool(UpstreamConfig config, int maxHeaderBytes, Executor executor, Scheduler scheduler,
-      ByteBufferPool buffers) {
-    this(config, maxHeaderBytes, executor, scheduler, buffers, UpstreamTls.plaintext());
-  }
-
-  /** A pool that reaches each service's backends as {@code tls} says. */
   public UpstreamPool(UpstreamConfig config, int maxHeaderBytes, Executor executor, Scheduler scheduler,
       ByteBufferPool buffers, UpstreamTls tls) {
     this.config = config;
@@ -123,7 +117,9 @@ public final class UpstreamPool extends ContainerLifeCycle {
   }
 
   /**
-   * Reserves a stream slot on a session to {@code endpoint}, connecting one if needed. The promise
+   * Reserves a stream slot on a session to {@code endpoint} for a call to {@code service}, over the
+   * TLS leg {@code [upstream.tls]} gives the service, connecting one if needed. A service that
+   * requires TLS but has no provider fails the promise at once, naming why. The promise
    * completes on a Jetty thread; it fails when the endpoint cannot be reached within the connect
    * timeout, or at once while reconnects to it back off after a failed connect. The caller must
    * {@link UpstreamSession#release() release} the slot when its stream closes, or at once if it
@@ -131,19 +127,6 @@ public final class UpstreamPool extends ContainerLifeCycle {
    */
   public void acquire(String service, Endpoint endpoint, Promise<UpstreamSession> promise) {
     UpstreamTls.Leg leg = tls.legFor(service);
-    if (leg.refusal() != null) {
-      promise.failed(new RefusedPlaintext(leg.refusal()));
-      return;
-    }
-    endpointSessions(new SessionKey(endpoint.address(), leg), endpoint).acquire(promise);
-  }
-
-  /**
-   * Like {@link #acquire(String, Endpoint, Promise)} for a call made for no particular service: it
-   * goes as {@code [upstream.tls]}'s defaults say.
-   */
-  public void acquire(Endpoint endpoint, Promise<UpstreamSession> promise) {
-    UpstreamTls.Leg leg = tls.defaultLeg();
     if (leg.refusal() != null) {
       promise.failed(new RefusedPlaintext(leg.refusal()));
       return;
