@@ -9,6 +9,7 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
+import io.opizontas.gateway.config.RegistrationCertificate;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.config.ServerConfig;
@@ -80,7 +81,8 @@ class DistributionIT {
               "consul-registry-" + VERSION + "-plugin.jar",
               "token-auth-" + VERSION + "-plugin.jar",
               "header-rewrite-" + VERSION + "-plugin.jar",
-              "balancers-" + VERSION + "-plugin.jar");
+              "balancers-" + VERSION + "-plugin.jar",
+              "tls-providers-" + VERSION + "-plugin.jar");
     }
   }
 
@@ -139,7 +141,14 @@ class DistributionIT {
     assertThat(config.registration())
         .isEqualTo(new RegistrationConfig(registration.enabled(), registration.backend(), registration.leaseTtl(),
             List.of(new RegistrationToken("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                List.of("helloworld.*", "post.PostService")))));
+                List.of("helloworld.*", "post.PostService"))),
+            List.of(new RegistrationCertificate("spiffe://corp/ns/shop/sa/cart", List.of("cart.*"),
+                List.of("10.0.3.*")))));
+
+    // The TLS examples read as what they say: both legs on pem-files, TLS required to backends.
+    assertThat(config.tls().listener()).hasValueSatisfying(tls -> assertThat(tls.provider().plugin()).isEqualTo("pem-files"));
+    assertThat(config.tls().upstream().settingsFor("cart.Cart").require()).isTrue();
+    assertThat(config.tls().upstream().settingsFor("payments.Pay").identity()).isEqualTo("spiffe://corp/ns/payments/sa/api");
 
     JsonNode written = new TomlMapper().readTree(uncommented);
     assertWritesEveryComponent(written.get("server"), ServerConfig.class);

@@ -14,9 +14,11 @@ import java.util.Objects;
  *                            authentication)
  * @param certificateChain    the certificate presented, leaf first; empty exactly when {@code
  *                            privateKey} is null
- * @param trustedCertificates the certificate authorities the peer's certificate must chain to; for
- *                            the listener, non-empty means clients must present a certificate
- *                            (mutual TLS); for upstreams, empty means the JDK's default trust store
+ * @param trustedCertificates the certificate authorities the peer's certificate must chain to. For
+ *                            the listener they verify client certificates, which the listener's
+ *                            {@code client_auth} setting asks for or requires (it refuses to start
+ *                            asking for them with no authority to check them against); for
+ *                            upstreams, empty means the JDK's default trust store
  */
 public record TlsMaterial(
     PrivateKey privateKey, List<X509Certificate> certificateChain, List<X509Certificate> trustedCertificates) {

@@ -8,7 +8,7 @@ import org.pf4j.ExtensionPoint;
  * announces when it rotates: PEM files reloaded on change, a key store, a secrets service.
  *
  * <p><b>Life cycle.</b> One instance per configured use ({@code [server.tls]}, {@code
- * [upstream.tls]}); {@link #start} once before the gateway accepts connections, {@link #close} once
+ * [upstream.tls]} and each of its per-service rules that names a provider); {@link #start} once before the gateway accepts connections, {@link #close} once
  * at shutdown. If {@code start} throws, the gateway refuses to start and names the plugin and the
  * cause: a gateway never starts without the TLS it was configured for.
  *
@@ -18,6 +18,14 @@ import org.pf4j.ExtensionPoint;
  * material keeps the old one, logs the cause, and does not call {@code rotations}.
  */
 public interface TlsProvider extends ExtensionPoint {
+
+  /**
+   * The name the configuration uses for this provider ({@code provider = "pem-files"}): lower case,
+   * unique among the loaded plugins. A plugin may contribute several providers, each with its own
+   * id; the gateway refuses to start when two plugins claim one id. Called before {@link #start}, so
+   * it must not depend on the configuration.
+   */
+  String id();
 
   /**
    * Loads the initial material. May block for a bounded time (reading files, one fetch).

@@ -1,10 +1,13 @@
 package io.opizontas.gateway.client;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -17,6 +20,9 @@ import io.opizontas.registry.v1.LeaseStatus;
 import io.opizontas.registry.v1.RegisterRequest;
 import io.opizontas.registry.v1.RegisterResponse;
 import io.opizontas.registry.v1.RegistryGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,7 +100,9 @@ public final class GatewayRegistration implements AutoCloseable {
         builder.channel != null
             ? List.of(builder.channel)
             : builder.gateways.stream()
-                .map(gateway -> (ManagedChannel) ManagedChannelBuilder.forTarget(gateway).usePlaintext().build())
+                .map(gateway -> builder.tls == null
+                    ? (ManagedChannel) ManagedChannelBuilder.forTarget(gateway).usePlaintext().build()
+                    : Grpc.newChannelBuilder(gateway, builder.tls).build())
                 .toList();
     Metadata headers = new Metadata();
     if (builder.token != null) {
@@ -337,6 +345,7 @@ public final class GatewayRegistration implements AutoCloseable {
   public static final class Builder {
     private final List<String> gateways = new ArrayList<>();
     private ManagedChannel channel;
+    private ChannelCredentials tls;
     private String token;
     private final List<String> services = new ArrayList<>();
     private String host;
@@ -360,6 +369,27 @@ public final class GatewayRegistration implements AutoCloseable {
     /** A channel to the gateway (TLS, custom resolver...); it is not shut down on {@link #close()}. */
     public Builder channel(ManagedChannel channel) {
       this.channel = Objects.requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * Speak TLS to the gateways named with {@link #gateway}, trusting the authorities of {@code
+     * caBundle} (PEM) and presenting the certificate chain {@code certificateChain} with its key
+     * {@code privateKey} (PEM, PKCS#8): with a {@code [[registration.certificates]]} entry for the
+     * certificate's identity, no token is needed. Without a certificate, pass null for both.
+     *
+     * @throws UncheckedIOException when a file cannot be read
+     */
+    public Builder tls(Path caBundle, Path certificateChain, Path privateKey) {
+      try {
+        TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder().trustManager(caBundle.toFile());
+        if (certificateChain != null) {
+          credentials.keyManager(certificateChain.toFile(), privateKey.toFile());
+        }
+        this.tls = credentials.build();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       return this;
     }
 

@@ -1,12 +1,15 @@
 package io.opizontas.gateway.cli;
 
 import io.grpc.CallOptions;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -21,6 +24,7 @@ import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -56,9 +60,15 @@ final class DemoCommand implements Callable<Integer> {
       description = "Where the gateway listens (default: ${DEFAULT-VALUE}).")
   private String gateway;
 
-  @Option(names = "--token", required = true, paramLabel = "TOKEN",
-      description = "A registration token the gateway accepts.")
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "A registration token the gateway accepts (not needed with --tls and a certificate entry).")
   private String token;
+
+  @Option(names = "--tls", paramLabel = "DIR", description = {
+      "Speak TLS: DIR holds what 'opizontas certs' wrote. The demo calls the gateway's TLS listener",
+      "presenting client.crt, and its backend serves TLS with backend.crt, requiring a client",
+      "certificate (the gateway's), so both legs are mutual TLS."})
+  private Path tls;
 
   /**
    * Whether nothing listens at the gateway's address. grpc-java says only "UNAVAILABLE: io
@@ -77,7 +87,23 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Server backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    if (token == null && tls == null) {
+      err.println("opizontas demo: give --token (the gateway logs one at start-up), or --tls DIR to register"
+          + " with the client certificate of 'opizontas certs'");
+      return 2;
+    }
+    if (tls != null && !java.nio.file.Files.isRegularFile(tls.resolve("client.crt"))) {
+      err.println("opizontas demo: " + tls + " has no client.crt: make the files with 'opizontas certs --out " + tls + "'");
+      return 2;
+    }
+    NettyServerBuilder backendBuilder = tls == null
+        ? NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        : NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), TlsServerCredentials.newBuilder()
+            .keyManager(tls.resolve("backend.crt").toFile(), tls.resolve("backend.key").toFile())
+            .trustManager(tls.resolve("ca.crt").toFile())
+            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+            .build());
+    Server backend = backendBuilder
         .addService(ServerServiceDefinition.builder(SERVICE)
             .addMethod(SAY, ServerCalls.asyncUnaryCall((request, response) -> {
               response.onNext(("hello, " + new String(request, StandardCharsets.UTF_8)
@@ -87,11 +113,19 @@ final class DemoCommand implements Callable<Integer> {
             .build())
         .build()
         .start();
-    ManagedChannel channel = NettyChannelBuilder.forTarget(gateway).usePlaintext().build();
+    ManagedChannel channel = tls == null
+        ? NettyChannelBuilder.forTarget(gateway).usePlaintext().build()
+        : Grpc.newChannelBuilder(gateway, TlsChannelCredentials.newBuilder()
+            .trustManager(tls.resolve("ca.crt").toFile())
+            .keyManager(tls.resolve("client.crt").toFile(), tls.resolve("client.key").toFile())
+            .build()).build();
     try {
-      out.printf("1. Demo backend %s listening on 127.0.0.1:%d%n", SERVICE, backend.getPort());
+      out.printf("1. Demo backend %s listening on 127.0.0.1:%d%s%n", SERVICE, backend.getPort(),
+          tls == null ? "" : " (TLS, client certificate required)");
       Metadata credentials = new Metadata();
-      credentials.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      if (token != null) {
+        credentials.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      }
       RegistryGrpc.RegistryBlockingStub registry = RegistryGrpc.newBlockingStub(channel)
           .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(credentials))
           .withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -99,7 +133,8 @@ final class DemoCommand implements Callable<Integer> {
           .addServices(SERVICE)
           .setEndpoint(Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.getPort()))
           .build());
-      out.printf("2. Registered it with the gateway at %s (lease ttl %ds)%n", gateway, lease.getTtl().getSeconds());
+      out.printf("2. Registered it with the gateway at %s%s (lease ttl %ds)%n", gateway,
+          tls == null ? "" : token == null ? " over TLS, by client certificate" : " over TLS", lease.getTtl().getSeconds());
       byte[] reply = ClientCalls.blockingUnaryCall(channel, SAY,
           CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "newcomer".getBytes(StandardCharsets.UTF_8));
       out.printf("3. Called /%s/Say through the gateway: \"%s\"%n", SERVICE, new String(reply, StandardCharsets.UTF_8));

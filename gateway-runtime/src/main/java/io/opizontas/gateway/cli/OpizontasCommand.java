@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code opizontas} command line: {@code opizontas run [--config FILE]}, {@code opizontas demo
- * --token TOKEN}, {@code --help}, {@code
+ * --token TOKEN} (or {@code --tls DIR}), {@code opizontas certs --out DIR}, {@code --help}, {@code
  * --version}. Exit codes: 0 normal, 1 bad configuration or failed start, 2 bad usage.
  */
 @Command(
@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "A plugin-based, streaming gRPC gateway.",
-    subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, CertsCommand.class, CommandLine.HelpCommand.class})
 public final class OpizontasCommand implements Runnable {
 
   @Spec private CommandSpec spec;

@@ -14,13 +14,27 @@ public record GatewayConfig(
     List<PluginSection> registries,
     List<PluginSection> chain,
     RegistrationConfig registration,
-    BalancingConfig balancing) {
+    BalancingConfig balancing,
+    TlsConfig tls) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
     chain = List.copyOf(chain);
     Objects.requireNonNull(registration, "registration");
     Objects.requireNonNull(balancing, "balancing");
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  /** A configuration without TLS (h2c on both legs). */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain,
+      RegistrationConfig registration,
+      BalancingConfig balancing) {
+    this(server, upstream, plugins, registries, chain, registration, balancing, TlsConfig.none());
   }
 
   /** A configuration with the default {@code [balancing]} section. */
@@ -57,6 +71,6 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls);
   }
 }

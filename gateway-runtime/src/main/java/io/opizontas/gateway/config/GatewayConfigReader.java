@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.opizontas.gateway.api.ServicePattern;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads the gateway's TOML 1.0 configuration (parsed by jackson-dataformat-toml) into a {@link
@@ -40,6 +42,9 @@ public final class GatewayConfigReader {
   private static final Duration MIN_LEASE_TTL = Duration.ofSeconds(1);
 
   private static final TomlMapper TOML = new TomlMapper();
+
+  /** {@code provider = "none"}: plaintext for the services of a rule. */
+  private static final String NO_TLS = "none";
 
   private GatewayConfigReader() {}
 
@@ -82,15 +87,20 @@ public final class GatewayConfigReader {
   }
 
   private static GatewayConfig gateway(TomlTable root) {
+    TomlTable server = root.table("server");
+    TomlTable upstream = root.table("upstream");
+    // Read first: [server] and [upstream] refuse keys they did not read.
+    TlsConfig tls = new TlsConfig(listenerTls(server.table("tls")), upstreamTls(upstream.table("tls")));
     GatewayConfig config =
         new GatewayConfig(
-            server(root.table("server")),
-            upstream(root.table("upstream")),
+            server(server),
+            upstream(upstream),
             plugins(root.table("plugins")),
             pluginSections(root.tables("registries")),
             pluginSections(root.tables("chain")),
             registration(root.table("registration")),
-            balancing(root.table("balancing")));
+            balancing(root.table("balancing")),
+            tls);
     root.rejectUnknownKeys();
     return config;
   }
@@ -130,6 +140,84 @@ public final class GatewayConfigReader {
     return retries;
   }
 
+  /**
+   * {@code [server.tls]}: absent means no TLS listener. Keys other than {@code listen}, {@code
+   * provider} and {@code client_auth} are the provider's options; provider ids are checked when
+   * plugins are loaded.
+   */
+  private static Optional<ListenerTlsConfig> listenerTls(TomlTable table) {
+    if (table.isEmpty()) {
+      return Optional.empty();
+    }
+    InetSocketAddress listen = table.address("listen", null);
+    if (listen == null) {
+      throw table.refuse("listen", "is missing: the TLS listener needs its own address, next to [server] listen");
+    }
+    String provider = table.requiredString("provider");
+    String clientAuth = table.string("client_auth", "none");
+    ListenerTlsConfig.ClientAuth auth = switch (clientAuth) {
+      case "none" -> ListenerTlsConfig.ClientAuth.NONE;
+      case "optional" -> ListenerTlsConfig.ClientAuth.OPTIONAL;
+      case "require" -> ListenerTlsConfig.ClientAuth.REQUIRE;
+      default -> throw table.refuse("client_auth", "expected \"none\", \"optional\" or \"require\" but found \""
+          + clientAuth + "\"");
+    };
+    return Optional.of(new ListenerTlsConfig(listen,
+        new PluginSection(provider, table.rest(), table.origin(), table.entryKeys()), auth));
+  }
+
+  /**
+   * {@code [upstream.tls]} and its {@code [[upstream.tls.services]]} rules. A rule that names no
+   * provider uses the default's (the same section, so the same provider instance); {@code provider =
+   * "none"} means plaintext.
+   */
+  private static UpstreamTlsConfig upstreamTls(TomlTable table) {
+    if (table.isEmpty()) {
+      return UpstreamTlsConfig.plaintext();
+    }
+    List<TomlTable> ruleTables = table.tables("services");
+    UpstreamTlsConfig.Settings defaults = tlsSettings(table, null);
+    List<UpstreamTlsConfig.Rule> rules = new ArrayList<>();
+    for (TomlTable entry : ruleTables) {
+      String text = entry.requiredString("pattern");
+      ServicePattern pattern;
+      try {
+        pattern = ServicePattern.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse("pattern", e.getMessage());
+      }
+      rules.add(new UpstreamTlsConfig.Rule(pattern, tlsSettings(entry, defaults)));
+    }
+    return new UpstreamTlsConfig(defaults, rules);
+  }
+
+  /** One table of TLS settings; {@code inherited} is the default a rule falls back on, null for the default. */
+  private static UpstreamTlsConfig.Settings tlsSettings(TomlTable table, UpstreamTlsConfig.Settings inherited) {
+    String provider = table.string("provider", null);
+    String identity = table.string("identity", inherited == null ? null : inherited.identity());
+    boolean require = table.bool("require", inherited != null && inherited.require());
+    Map<String, Object> options = table.rest();
+    PluginSection section;
+    if (provider == null) {
+      if (!options.isEmpty()) {
+        String first = options.keySet().iterator().next();
+        throw table.refuse(first, "unknown key: provider options need a provider (known here: provider, identity, require)");
+      }
+      section = inherited == null ? null : inherited.provider();
+    } else if (provider.equals(NO_TLS)) {
+      if (!options.isEmpty()) {
+        throw table.refuse(options.keySet().iterator().next(), "unknown key: provider \"none\" takes no options");
+      }
+      section = null;
+    } else {
+      section = new PluginSection(provider, options, table.origin(), table.entryKeys());
+    }
+    if (section == null && identity != null && inherited == null) {
+      throw table.refuse("identity", "needs a provider: identities are checked only over TLS");
+    }
+    return new UpstreamTlsConfig.Settings(section, identity, require);
+  }
+
   private static RegistrationConfig registration(TomlTable table) {
     RegistrationConfig d = RegistrationConfig.defaults();
     boolean enabled = table.bool("enabled", d.enabled());
@@ -150,8 +238,21 @@ public final class GatewayConfigReader {
             e.getMessage().replaceFirst("^(sha256|services) ", ""));
       }
     }
+    List<RegistrationCertificate> certificates = new ArrayList<>();
+    for (TomlTable entry : table.tables("certificates")) {
+      String identity = entry.requiredString("identity");
+      List<String> services = entry.strings("services");
+      List<String> addresses = entry.strings("addresses");
+      entry.rejectUnknownKeys();
+      try {
+        certificates.add(new RegistrationCertificate(identity, services, addresses));
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse(e.getMessage().startsWith("services") ? "services" : "addresses",
+            e.getMessage().replaceFirst("^(services|addresses) ", ""));
+      }
+    }
     table.rejectUnknownKeys();
-    return new RegistrationConfig(enabled, backend, leaseTtl, tokens);
+    return new RegistrationConfig(enabled, backend, leaseTtl, tokens, certificates);
   }
 
   private static ServerConfig server(TomlTable table) {

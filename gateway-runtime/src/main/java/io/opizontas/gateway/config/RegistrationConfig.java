@@ -12,11 +12,13 @@ import java.util.Objects;
  *                 "memory"} or {@code "zookeeper"}); when no {@code [[registries]]} entry names it,
  *                 one is added with default settings
  * @param leaseTtl how long a registration lives without a keep-alive
- * @param tokens   who may register what; when empty, anyone may register any service (the gateway
- *                 warns at start-up: fine on a laptop, not in production)
+ * @param tokens   who may register what, by bearer token; when empty and no certificate is
+ *                 configured either, the gateway makes a token for the run and logs it
+ * @param certificates who may register what, by client certificate over the TLS listener
  */
 public record RegistrationConfig(
-    boolean enabled, String backend, Duration leaseTtl, List<RegistrationToken> tokens) {
+    boolean enabled, String backend, Duration leaseTtl, List<RegistrationToken> tokens,
+    List<RegistrationCertificate> certificates) {
 
   public RegistrationConfig {
     Objects.requireNonNull(backend, "backend");
@@ -29,6 +31,12 @@ public record RegistrationConfig(
           "registration.lease_ttl " + leaseTtl + " is below 1s: keep-alives could not keep up");
     }
     tokens = List.copyOf(tokens);
+    certificates = List.copyOf(certificates);
+  }
+
+  /** A section without certificate-bound registration. */
+  public RegistrationConfig(boolean enabled, String backend, Duration leaseTtl, List<RegistrationToken> tokens) {
+    this(enabled, backend, leaseTtl, tokens, List.of());
   }
 
   /** The embedded default: on, in memory, 30 s leases, no tokens. */

@@ -8,6 +8,7 @@ import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.HealthProber;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TlsMaterial;
 import io.opizontas.gateway.api.TlsProvider;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.proxy.CallFilters;
@@ -31,6 +32,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.pf4j.ExtensionPoint;
 import org.pf4j.PluginWrapper;
@@ -83,7 +86,9 @@ public final class Plugins implements AutoCloseable {
   private final List<ExecutorService> pluginSchedulers = new CopyOnWriteArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
   /** Balancing strategies by id; read at the first {@link #startStrategy}. Guarded by this. */
-  private Map<String, StrategyClass> strategies;
+  private Map<String, ExtensionClass<BalancingStrategy>> strategies;
+  /** TLS providers by id; read at the first {@link #startTlsProvider}. Guarded by this. */
+  private Map<String, ExtensionClass<TlsProvider>> tlsProviders;
 
   private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
@@ -181,7 +186,7 @@ public final class Plugins implements AutoCloseable {
    *     started; {@link io.opizontas.gateway.config.ConfigException} for a bad option
    */
   public BalancingStrategy startStrategy(PluginSection section) {
-    StrategyClass found = strategies().get(section.plugin());
+    ExtensionClass<BalancingStrategy> found = strategies().get(section.plugin());
     if (found == null) {
       return null;
     }
@@ -210,36 +215,91 @@ public final class Plugins implements AutoCloseable {
     return strategy;
   }
 
-  /** A strategy class and the plugin that contributes it. */
-  private record StrategyClass(String pluginId, Class<? extends BalancingStrategy> type) {}
+  /**
+   * Makes and starts the TLS provider {@code section} names by its id ({@link TlsProvider#id()}),
+   * with the section's settings as its options; closed by {@link #close}.
+   *
+   * @param rotations where the provider announces new material, from any thread
+   * @return the provider's initial material
+   * @throws PluginLoadException when no loaded plugin contributes a provider with that id, two
+   *     claim it, or it cannot be made or started (it found no usable material);
+   *     {@link io.opizontas.gateway.config.ConfigException} for a bad option
+   */
+  public TlsMaterial startTlsProvider(PluginSection section, Consumer<TlsMaterial> rotations) {
+    ExtensionClass<TlsProvider> found = tlsProviders().get(section.plugin());
+    if (found == null) {
+      throw new PluginLoadException("TLS provider '" + section.plugin() + "' (" + section.origin()
+          + "): no loaded plugin contributes it" + (tlsProviders().isEmpty()
+              ? " (no TLS providers are installed: put the tls-providers plugin in the plugins directory)"
+              : "; installed: " + String.join(", ", tlsProviders().keySet())));
+    }
+    String where = "TLS provider '" + section.plugin() + "' of plugin '" + found.pluginId() + "' ("
+        + section.origin() + ")";
+    TlsProvider provider;
+    try {
+      provider = inPluginLoader(found.type().getClassLoader(), () -> directory.getExtensionFactory().create(found.type()));
+    } catch (Exception | LinkageError e) {
+      throw new PluginLoadException(where + ": cannot make it: " + PluginLoadException.describe(e), e);
+    }
+    TablePluginConfig config = new TablePluginConfig(section.plugin(), section.settings());
+    TlsMaterial material = start(section, provider,
+        () -> provider.start(config, context(found.pluginId()), rotations));
+    synchronized (closers) {
+      closers.add(() -> close(where, provider::close, provider));
+    }
+    try {
+      config.rejectUnread();
+    } catch (PluginConfigException e) {
+      throw section.refuse(e);
+    }
+    return material;
+  }
 
-  /** Every loaded strategy by its id, read once (each class is made once to ask its id). */
-  private synchronized Map<String, StrategyClass> strategies() {
+  /** An extension class and the plugin that contributes it. */
+  private record ExtensionClass<T>(String pluginId, Class<? extends T> type) {}
+
+  private synchronized Map<String, ExtensionClass<BalancingStrategy>> strategies() {
     if (strategies == null) {
-      Map<String, StrategyClass> byId = new LinkedHashMap<>();
-      for (String pluginId : ids()) {
-        ClassLoader loader = directory.getPlugin(pluginId).getPluginClassLoader();
-        for (Class<? extends BalancingStrategy> type : directory.getExtensionClasses(BalancingStrategy.class, pluginId)) {
-          if (type.getClassLoader() != loader) {
-            continue;
-          }
-          String id;
-          try {
-            id = inPluginLoader(loader, () -> directory.getExtensionFactory().create(type).id());
-          } catch (Exception | LinkageError e) {
-            throw new PluginLoadException("plugin '" + pluginId + "': cannot make its balancing strategy "
-                + type.getName() + ": " + PluginLoadException.describe(e), e);
-          }
-          StrategyClass previous = byId.putIfAbsent(id, new StrategyClass(pluginId, type));
-          if (previous != null) {
-            throw new PluginLoadException("balancing strategy '" + id + "' is contributed by two plugins, '"
-                + previous.pluginId() + "' and '" + pluginId + "': remove one of them from the plugins directory");
-          }
-        }
-      }
-      strategies = byId;
+      strategies = byId(BalancingStrategy.class, BalancingStrategy::id, "balancing strategy");
     }
     return strategies;
+  }
+
+  private synchronized Map<String, ExtensionClass<TlsProvider>> tlsProviders() {
+    if (tlsProviders == null) {
+      tlsProviders = byId(TlsProvider.class, TlsProvider::id, "TLS provider");
+    }
+    return tlsProviders;
+  }
+
+  /**
+   * Every loaded {@code role} extension by its id, read once (each class is made once to ask its
+   * id). Found by id, not by plugin id, because one plugin may contribute several.
+   */
+  private <T extends ExtensionPoint> Map<String, ExtensionClass<T>> byId(Class<T> role, Function<T, String> idOf,
+      String what) {
+    Map<String, ExtensionClass<T>> byId = new LinkedHashMap<>();
+    for (String pluginId : ids()) {
+      ClassLoader loader = directory.getPlugin(pluginId).getPluginClassLoader();
+      for (Class<? extends T> type : directory.getExtensionClasses(role, pluginId)) {
+        if (type.getClassLoader() != loader) {
+          continue;
+        }
+        String id;
+        try {
+          id = inPluginLoader(loader, () -> idOf.apply(directory.getExtensionFactory().create(type)));
+        } catch (Exception | LinkageError e) {
+          throw new PluginLoadException("plugin '" + pluginId + "': cannot make its " + what + " "
+              + type.getName() + ": " + PluginLoadException.describe(e), e);
+        }
+        ExtensionClass<T> previous = byId.putIfAbsent(id, new ExtensionClass<>(pluginId, type));
+        if (previous != null) {
+          throw new PluginLoadException(what + " '" + id + "' is contributed by two plugins, '"
+              + previous.pluginId() + "' and '" + pluginId + "': remove one of them from the plugins directory");
+        }
+      }
+    }
+    return byId;
   }
 
   /** Daemon threads named {@code prefix}, numbered from 1 when {@code numbers} is given. */
@@ -373,9 +433,9 @@ public final class Plugins implements AutoCloseable {
     V run() throws Exception;
   }
 
-  private static void start(PluginSection section, Object extension, Step<?> step) {
+  private static <V> V start(PluginSection section, Object extension, Step<V> step) {
     try {
-      inPluginLoader(extension.getClass().getClassLoader(), step);
+      return inPluginLoader(extension.getClass().getClassLoader(), step);
     } catch (PluginConfigException e) {
       throw section.refuse(e);
     } catch (Exception | LinkageError | AssertionError e) {

@@ -3,6 +3,7 @@ package io.opizontas.gateway.proxy;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.routing.Router;
+import io.opizontas.gateway.tls.ClientCertificates;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,8 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
 
   private final CallRuntime runtime;
   private final int maxHeaderListSize;
+  /** Stamps calls to the registration API with the client's certificate; null when none are. */
+  private final ClientCertificates certificates;
 
   /**
    * {@code maxHeaderListSize} is enforced here, per call: Jetty's decoder accepts larger blocks
@@ -47,8 +50,15 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
    */
   public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
       int maxHeaderListSize, int maxHops) {
+    this(router, upstreams, filters, scheduler, maxHeaderListSize, maxHops, null);
+  }
+
+  /** An acceptor that hands client certificates on as {@code certificates} says (may be null). */
+  public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
+      int maxHeaderListSize, int maxHops, ClientCertificates certificates) {
     this.runtime = new CallRuntime(router, upstreams, filters, scheduler, maxHops);
     this.maxHeaderListSize = maxHeaderListSize;
+    this.certificates = certificates;
   }
 
   @Override
@@ -77,7 +87,11 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
           GrpcStatus.of(GrpcStatusCode.UNIMPLEMENTED, "malformed method name: " + path)), Callback.NOOP);
       return null;
     }
-    ProxyCall call = new ProxyCall(runtime, stream, request, path.substring(1, slash), path.substring(slash + 1),
+    String service = path.substring(1, slash);
+    if (certificates != null) {
+      request = certificates.stamp(service, stream, request);
+    }
+    ProxyCall call = new ProxyCall(runtime, stream, request, service, path.substring(slash + 1),
         frame.isEndStream());
     call.start();
     return call;

@@ -186,7 +186,7 @@ final class ProxyCall implements Stream.Listener {
       return;
     }
     Endpoint target = endpoint;
-    runtime.upstreams().acquire(target, new Promise<>() {
+    runtime.upstreams().acquire(service, target, new Promise<>() {
       @Override
       public void succeeded(UpstreamSession session) {
         open(target, session, fields);
@@ -222,7 +222,7 @@ final class ProxyCall implements Stream.Listener {
       }
       attempt = upstream;
     }
-    HttpURI uri = HttpURI.build(request.getHttpURI()).scheme("http");
+    HttpURI uri = HttpURI.build(request.getHttpURI()).scheme(session.scheme());
     MetaData.Request upstreamRequest = new MetaData.Request("POST", uri, HttpVersion.HTTP_2, fields, -1);
     session.session().newStream(new HeadersFrame(upstreamRequest, null, requestEnded), new Promise<>() {
       @Override

@@ -9,6 +9,7 @@ import io.opizontas.gateway.config.Durations;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.discovery.EndpointTable;
+import io.opizontas.gateway.tls.ClientCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,6 +45,7 @@ public final class RegistrationServer implements AutoCloseable {
   private final Registrar registrar;
   private final EndpointTable table;
   private final List<InetSocketAddress> gatewayListeners;
+  private final ClientCertificates clientCertificates;
   private ExecutorService workers;
   private Server server;
 
@@ -59,10 +61,24 @@ public final class RegistrationServer implements AutoCloseable {
       Registrar registrar,
       EndpointTable table,
       List<InetSocketAddress> gatewayListeners) {
+    this(config, registrar, table, gatewayListeners, null);
+  }
+
+  /**
+   * @param clientCertificates reads the client certificates the gateway's data path hands on, for
+   *                           {@code [[registration.certificates]]}; null: tokens only
+   */
+  public RegistrationServer(
+      RegistrationConfig config,
+      Registrar registrar,
+      EndpointTable table,
+      List<InetSocketAddress> gatewayListeners,
+      ClientCertificates clientCertificates) {
     this.config = config;
     this.registrar = registrar;
     this.table = table;
     this.gatewayListeners = List.copyOf(gatewayListeners);
+    this.clientCertificates = clientCertificates;
   }
 
   /** Binds 127.0.0.1 on an ephemeral port and returns where the gateway should route the service. */
@@ -75,7 +91,7 @@ public final class RegistrationServer implements AutoCloseable {
    * without a credential, yet a gateway started without configuration can be tried at once.
    */
   private List<RegistrationToken> tokensOrRunToken() {
-    if (!config.tokens().isEmpty()) {
+    if (!config.tokens().isEmpty() || !config.certificates().isEmpty()) {
       return config.tokens();
     }
     byte[] secret = new byte[24];
@@ -107,7 +123,8 @@ public final class RegistrationServer implements AutoCloseable {
             // GOAWAY too_many_pings.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addService(ServerInterceptors.intercept(service, new TokenInterceptor(tokens)))
+            .addService(ServerInterceptors.intercept(service, new CallerInterceptor(tokens,
+                new RegistrationCertificates(config.certificates()), clientCertificates)))
             .build()
             .start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);

@@ -71,6 +71,12 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       } catch (IllegalArgumentException e) {
         throw invalid(e.getMessage());
       }
+      ServiceScope scope = CallerInterceptor.SCOPE.get();
+      if (!scope.permitsAddress(endpoint.host())) {
+        throw Status.PERMISSION_DENIED
+            .withDescription(scope.caller() + " may not register endpoints at " + endpoint.host())
+            .asRuntimeException();
+      }
       if (endpoint.metadata().size() > MAX_METADATA) {
         throw invalid("endpoint.metadata has more than " + MAX_METADATA + " entries");
       }
@@ -102,7 +108,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
           if (request.getLeaseIdsCount() > MAX_LEASES_PER_KEEPALIVE) {
             throw invalid("more than " + MAX_LEASES_PER_KEEPALIVE + " lease ids in one keep-alive");
           }
-          ServiceScope scope = TokenInterceptor.SCOPE.get();
+          ServiceScope scope = CallerInterceptor.SCOPE.get();
           // Every lease is checked before any is renewed, so a refused keep-alive renews nothing.
           for (String leaseId : request.getLeaseIdsList()) {
             authorizeLease(scope, leaseId);
@@ -141,7 +147,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
         throw invalid("lease_id is empty");
       }
       String leaseId = request.getLeaseId();
-      Optional<Set<String>> services = authorizeLease(TokenInterceptor.SCOPE.get(), leaseId);
+      Optional<Set<String>> services = authorizeLease(CallerInterceptor.SCOPE.get(), leaseId);
       boolean found = services.isPresent() && call("deregister", () -> registrar.deregister(leaseId));
       if (found) {
         LOG.info("deregistered {} (lease {})", services.get(), shortId(leaseId));
@@ -172,7 +178,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
     if (requested.size() > MAX_SERVICES) {
       throw invalid("more than " + MAX_SERVICES + " services in one request");
     }
-    ServiceScope scope = TokenInterceptor.SCOPE.get();
+    ServiceScope scope = CallerInterceptor.SCOPE.get();
     Set<String> services = new LinkedHashSet<>();
     for (String service : requested) {
       if (service.length() > MAX_SERVICE_NAME || !SERVICE.matcher(service).matches()) {
@@ -185,7 +191,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       }
       if (!scope.permits(service)) {
         throw Status.PERMISSION_DENIED
-            .withDescription("the token may not use service '" + service + "' (scope " + scope + ")")
+            .withDescription(scope.caller() + " may not use service '" + service + "' (scope " + scope + ")")
             .asRuntimeException();
       }
       services.add(service);
@@ -206,7 +212,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
         if (!scope.permits(service)) {
           throw Status.PERMISSION_DENIED
               .withDescription("lease " + shortId(leaseId) + " holds service '" + service
-                  + "', which the token may not use (scope " + scope + ")")
+                  + "', which " + scope.caller() + " may not use (scope " + scope + ")")
               .asRuntimeException();
         }
       }

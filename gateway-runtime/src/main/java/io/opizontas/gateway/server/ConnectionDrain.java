@@ -1,5 +1,6 @@
 package io.opizontas.gateway.server;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Connection;
@@ -27,19 +28,19 @@ final class ConnectionDrain implements AutoCloseable {
 
   private static final long PERIOD_MS = 20;
 
-  private final ServerConnector connector;
+  private final List<ServerConnector> connectors;
   private final Scheduler scheduler;
   private volatile boolean closed;
   private volatile Scheduler.Task next;
 
-  private ConnectionDrain(ServerConnector connector, Scheduler scheduler) {
-    this.connector = connector;
+  private ConnectionDrain(List<ServerConnector> connectors, Scheduler scheduler) {
+    this.connectors = List.copyOf(connectors);
     this.scheduler = scheduler;
   }
 
-  /** Starts closing the connector's connections that have no call in flight. */
-  static ConnectionDrain start(ServerConnector connector, Scheduler scheduler) {
-    ConnectionDrain drain = new ConnectionDrain(connector, scheduler);
+  /** Starts closing the connectors' connections that have no call in flight. */
+  static ConnectionDrain start(List<ServerConnector> connectors, Scheduler scheduler) {
+    ConnectionDrain drain = new ConnectionDrain(connectors, scheduler);
     drain.schedule();
     return drain;
   }
@@ -52,8 +53,9 @@ final class ConnectionDrain implements AutoCloseable {
 
   private void sweep() {
     try {
-      for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-        if (!(endPoint.getConnection() instanceof HTTP2Connection http2)) {
+      for (EndPoint endPoint : ClientConnections.endPoints(connectors)) {
+        HTTP2Connection http2 = ClientConnections.http2(endPoint);
+        if (http2 == null) {
           endPoint.close();
         } else if (http2.getSession().getStreams().isEmpty()) {
           Session session = http2.getSession();

@@ -3,6 +3,7 @@ package io.opizontas.gateway.server;
 import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.GatewayConfig;
+import io.opizontas.gateway.config.ListenerTlsConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
@@ -12,6 +13,9 @@ import io.opizontas.gateway.proxy.GrpcCallAcceptor;
 import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
+import io.opizontas.gateway.tls.ClientCertificates;
+import io.opizontas.gateway.tls.ListenerTls;
+import io.opizontas.gateway.tls.UpstreamTls;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -28,10 +32,13 @@ import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.WindowRateControl;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -61,14 +68,17 @@ public final class Gateway implements AutoCloseable {
   private static final int IO_BUFFER_SIZE = 64 * 1024;
 
   private final ServerConnector connector;
+  /** The TLS listener, or null when [server.tls] is not configured. */
+  private final ServerConnector tlsConnector;
   private final EndpointTable endpoints;
   private final UpstreamPool upstreams;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
-  private Gateway(ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
-      Deque<AutoCloseable> started) {
+  private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
+      UpstreamPool upstreams, Deque<AutoCloseable> started) {
     this.connector = connector;
+    this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.upstreams = upstreams;
     this.started = started;
@@ -118,12 +128,27 @@ public final class Gateway implements AutoCloseable {
     threads.setName("opizontas");
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
     Server server = new Server(threads, scheduler, buffers);
+    UpstreamTls upstreamTls = UpstreamTls.start(config.tls().upstream(), plugins::startTlsProvider);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), config.server().headerDecodeLimit(), threads,
-        scheduler, buffers);
+        scheduler, buffers, upstreamTls);
+    ListenerTls listenerTls = config.tls().listener().isPresent()
+        ? ListenerTls.start(config.tls().listener().get(), plugins::startTlsProvider)
+        : null;
+    ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, balancers), upstreams, filters, scheduler,
-        config.server().maxHeaderListSize(), config.server().maxHops());
-    ServerConnector connector = listener(server, config.server(), acceptor);
+        config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
+    HttpConfiguration http = httpConfiguration(config.server());
+    // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
+    // is handed to h2c at once.
+    ServerConnector connector = listener(server, config.server(), config.server().listen(),
+        new HttpConnectionFactory(http), new PriorKnowledgeH2c(http, acceptor));
     server.addConnector(connector);
+    ServerConnector tlsConnector = null;
+    if (listenerTls != null) {
+      tlsConnector = tlsListener(server, config.server(), config.tls().listener().get(), listenerTls, http, acceptor);
+      server.addConnector(tlsConnector);
+    }
+    List<ServerConnector> listeners = tlsConnector == null ? List.of(connector) : List.of(connector, tlsConnector);
     server.setHandler(new Http1Rejection());
     // drain() waits for the calls itself, so that it can say what the timeout cut.
     server.setStopTimeout(0);
@@ -136,24 +161,26 @@ public final class Gateway implements AutoCloseable {
     started.push(pruning::close);
     server.start();
     Duration drainTimeout = config.server().drainTimeout();
-    started.push(() -> drain(server, connector, scheduler, drainTimeout));
+    started.push(() -> drain(server, listeners, scheduler, drainTimeout));
 
-    Gateway gateway = new Gateway(connector, endpoints, upstreams, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, upstreams, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
       RegistrationServer registration = new RegistrationServer(config.registration(),
-          registries.registrar().orElseThrow(), endpoints, List.of(gateway.address()));
+          registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
       started.push(registration);
       started.push(stopListener);
       // Routed like any service, so registration calls go through the chain and the data path too.
       endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
     }
-    LOG.info("Opizontas gateway listening on {} (h2c)", gateway.address());
+    LOG.info("Opizontas gateway listening on {} (h2c){}", gateway.address(),
+        tlsConnector == null ? "" : " and " + gateway.tlsAddress() + " (h2 over TLS, client_auth = "
+            + config.tls().listener().get().clientAuth().name().toLowerCase(java.util.Locale.ROOT) + ")");
     return gateway;
   }
 
-  private static ServerConnector listener(Server server, ServerConfig listen, GrpcCallAcceptor acceptor) {
+  private static HttpConfiguration httpConfiguration(ServerConfig listen) {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(false);
@@ -166,7 +193,47 @@ public final class Gateway implements AutoCloseable {
     http.setResponseHeaderSize(listen.headerDecodeLimit());
     // The server side's flusher threshold is read from here.
     http.setOutputBufferSize(WRITE_THRESHOLD);
-    PriorKnowledgeH2c h2c = new PriorKnowledgeH2c(http, acceptor);
+    return http;
+  }
+
+  /**
+   * h2 over TLS: TLS (Jetty's, on the JDK's engine), then ALPN, which offers "h2" only (gRPC has no
+   * HTTP/1.1), then the same raw HTTP/2 and data path as h2c. Decrypted bytes reach the data path
+   * in Jetty's buffers as before: nothing is copied past decryption.
+   */
+  private static ServerConnector tlsListener(Server server, ServerConfig settings, ListenerTlsConfig tlsConfig,
+      ListenerTls tls, HttpConfiguration http, GrpcCallAcceptor acceptor) {
+    RawH2 h2 = new RawH2(http, acceptor, "h2");
+    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol());
+    alpn.setDefaultProtocol(h2.getProtocol());
+    SslConnectionFactory ssl = new SslConnectionFactory(tls.factory(), alpn.getProtocol());
+    ssl.addBean(tls.handshakeLog());
+    // Jetty reads TLS records into buffers of the session's packet size; direct ones spare a copy.
+    ssl.setDirectBuffersForEncryption(true);
+    ssl.setDirectBuffersForDecryption(true);
+    return listener(server, settings, tlsConfig.listen(), ssl, alpn, h2);
+  }
+
+  private static ServerConnector listener(Server server, ServerConfig listen, InetSocketAddress address,
+      ConnectionFactory... factories) {
+    for (ConnectionFactory factory : factories) {
+      if (factory instanceof RawH2 h2) {
+        configure(h2, listen);
+      }
+    }
+    ServerConnector connector = new ServerConnector(server, factories);
+    connector.setHost(address.getHostString());
+    connector.setPort(address.getPort());
+    connector.setIdleTimeout(listen.idleTimeout().toMillis());
+    // On shutdown Jetty cuts every connection's idle timeout to this (1 s by default), and an HTTP/2
+    // session that has sent GOAWAY resets its streams when that timer fires: a call whose client and
+    // backend stay quiet for a second (any slow unary call) would die long before drain_timeout.
+    // drain() ends the drain at its timeout.
+    connector.setShutdownIdleTimeout(listen.drainTimeout().toMillis());
+    return connector;
+  }
+
+  private static void configure(RawH2 h2c, ServerConfig listen) {
     h2c.setMaxConcurrentStreams(listen.maxConcurrentStreams());
     h2c.setInitialSessionRecvWindow(listen.sessionWindow());
     h2c.setInitialStreamRecvWindow(listen.streamWindow());
@@ -178,19 +245,6 @@ public final class Gateway implements AutoCloseable {
     h2c.setUseInputDirectByteBuffers(true);
     h2c.setUseOutputDirectByteBuffers(true);
     h2c.setRateControlFactory(new WindowRateControl.Factory(MAX_CONTROL_FRAMES_PER_SECOND));
-    // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
-    // is handed to h2c at once.
-    HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-    ServerConnector connector = new ServerConnector(server, http1, h2c);
-    connector.setHost(listen.listen().getHostString());
-    connector.setPort(listen.listen().getPort());
-    connector.setIdleTimeout(listen.idleTimeout().toMillis());
-    // On shutdown Jetty cuts every connection's idle timeout to this (1 s by default), and an HTTP/2
-    // session that has sent GOAWAY resets its streams when that timer fires: a call whose client and
-    // backend stay quiet for a second (any slow unary call) would die long before drain_timeout.
-    // drain() ends the drain at its timeout.
-    connector.setShutdownIdleTimeout(listen.drainTimeout().toMillis());
-    return connector;
   }
 
   /**
@@ -198,14 +252,14 @@ public final class Gateway implements AutoCloseable {
    * GOAWAY; connections whose calls are over are closed as they get there, and the listener stops
    * when the last one is closed or at the drain timeout, which cuts the calls still running.
    */
-  private static void drain(Server server, ServerConnector connector, Scheduler scheduler, Duration timeout)
+  private static void drain(Server server, List<ServerConnector> connectors, Scheduler scheduler, Duration timeout)
       throws Exception {
     if (!timeout.isZero()) {
-      try (ConnectionDrain closing = ConnectionDrain.start(connector, scheduler)) {
+      try (ConnectionDrain closing = ConnectionDrain.start(connectors, scheduler)) {
         Graceful.shutdown(server).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
         LOG.warn("The drain timeout ({} ms) is over: ending the calls still in flight ({})", timeout.toMillis(),
-            openStreams(connector));
+            openStreams(connectors));
       }
     }
     server.stop();
@@ -221,15 +275,34 @@ public final class Gateway implements AutoCloseable {
     return new InetSocketAddress(connector.getHost() == null ? "0.0.0.0" : connector.getHost(), connector.getLocalPort());
   }
 
-  /** Client streams open right now, over every client connection. */
-  public int openClientStreams() {
-    return openStreams(connector);
+  /**
+   * The address the TLS listener is bound to (the real port when the config asked for 0).
+   *
+   * @throws IllegalStateException when no TLS listener is configured
+   */
+  public InetSocketAddress tlsAddress() {
+    if (tlsConnector == null) {
+      throw new IllegalStateException("no TLS listener: [server.tls] is not configured");
+    }
+    return new InetSocketAddress(tlsConnector.getHost() == null ? "0.0.0.0" : tlsConnector.getHost(),
+        tlsConnector.getLocalPort());
   }
 
-  private static int openStreams(ServerConnector connector) {
+  /** Every address the gateway accepts calls on: the h2c listener, then the TLS one if any. */
+  public List<InetSocketAddress> addresses() {
+    return tlsConnector == null ? List.of(address()) : List.of(address(), tlsAddress());
+  }
+
+  /** Client streams open right now, over every client connection of both listeners. */
+  public int openClientStreams() {
+    return openStreams(tlsConnector == null ? List.of(connector) : List.of(connector, tlsConnector));
+  }
+
+  private static int openStreams(List<ServerConnector> connectors) {
     int open = 0;
-    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-      if (endPoint.getConnection() instanceof HTTP2Connection connection) {
+    for (EndPoint endPoint : ClientConnections.endPoints(connectors)) {
+      HTTP2Connection connection = ClientConnections.http2(endPoint);
+      if (connection != null) {
         open += connection.getSession().getStreams().size();
       }
     }

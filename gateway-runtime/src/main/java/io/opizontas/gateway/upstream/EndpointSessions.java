@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
@@ -20,6 +21,7 @@ import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
@@ -49,6 +51,8 @@ final class EndpointSessions {
   private final String address;
   private final EndpointAddress socketAddress;
   private final HTTP2Client client;
+  /** TLS to this endpoint, or null for h2c. */
+  private final SslContextFactory.Client tls;
   private final Scheduler scheduler;
   private final long connectTimeoutMillis;
   private final int fullBelowRecvWindow;
@@ -63,11 +67,12 @@ final class EndpointSessions {
    * {@code address} is the endpoint's {@code host:port}; {@code fullBelowRecvWindow} is the receive
    * window under which a session takes no new call (see {@link UpstreamSession}).
    */
-  EndpointSessions(String address, EndpointAddress socketAddress, HTTP2Client client, Scheduler scheduler,
-      long connectTimeoutMillis, int fullBelowRecvWindow) {
+  EndpointSessions(String address, EndpointAddress socketAddress, HTTP2Client client, SslContextFactory.Client tls,
+      Scheduler scheduler, long connectTimeoutMillis, int fullBelowRecvWindow) {
     this.address = address;
     this.socketAddress = socketAddress;
     this.client = client;
+    this.tls = tls;
     this.scheduler = scheduler;
     this.connectTimeoutMillis = connectTimeoutMillis;
     this.fullBelowRecvWindow = fullBelowRecvWindow;
@@ -75,6 +80,11 @@ final class EndpointSessions {
 
   List<UpstreamSession> sessions() {
     return sessions;
+  }
+
+  /** Whether these sessions speak TLS. */
+  boolean tls() {
+    return tls != null;
   }
 
   EndpointAddress socketAddress() {
@@ -148,7 +158,13 @@ final class EndpointSessions {
       public void succeeded(InetSocketAddress resolved) {
         Handshake handshake = new Handshake();
         handshake.timer = scheduler.schedule(handshake::expire, connectTimeoutMillis, TimeUnit.MILLISECONDS);
-        client.connect(resolved, handshake.listener, handshake);
+        if (tls == null) {
+          client.connect(resolved, handshake.listener, handshake);
+        } else {
+          // The TLS engine's peer host is resolved.getHostString(): the registered host name (or
+          // IP literal), which is the identity a backend's certificate is checked for by default.
+          client.connect(tls, resolved, handshake.listener, handshake);
+        }
       }
 
       @Override
@@ -179,10 +195,24 @@ final class EndpointSessions {
       failed = new ArrayList<>(waiters);
       waiters.clear();
     }
-    LOG.debug("Cannot connect to {}", address, failure);
+    if (tls != null && isTls(failure)) {
+      // Once per connect attempt, and connects back off: a clear line without a flood.
+      LOG.warn("TLS handshake with backend {} failed: {}", address, failure.getMessage());
+    } else {
+      LOG.debug("Cannot connect to {}", address, failure);
+    }
     failed.forEach(waiter -> waiter.fail(failure));
     // The name may point elsewhere now; the next connect uses what this lookup finds.
     socketAddress.refresh();
+  }
+
+  private static boolean isTls(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** One connect: the session and the backend's first SETTINGS, or a failure, or neither in time. */

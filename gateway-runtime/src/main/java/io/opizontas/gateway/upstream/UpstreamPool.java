@@ -2,6 +2,7 @@ package io.opizontas.gateway.upstream;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.config.UpstreamConfig;
+import io.opizontas.gateway.tls.UpstreamTls;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,12 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * HTTP/2 sessions to every backend endpoint, reused across calls: h2c with prior knowledge, a
- * chosen connect timeout, idle timeout and flow-control windows, and keepalive PINGs that close a
- * session whose backend stopped answering.
+ * HTTP/2 sessions to every backend endpoint, reused across calls: h2c with prior knowledge, or h2
+ * over TLS where {@code [upstream.tls]} says so, a chosen connect timeout, idle timeout and
+ * flow-control windows, and keepalive PINGs that close a session whose backend stopped answering.
  *
- * <p>Sessions are kept per endpoint address ({@code host:port}), so an endpoint whose metadata
- * changes keeps its sessions. The pool follows the routing table ({@link #serviceChanged}): an
+ * <p>Sessions are kept per endpoint address ({@code host:port}) and {@link UpstreamTls.Leg leg}
+ * (plaintext, or TLS with given material and identity), so an endpoint whose metadata changes keeps
+ * its sessions, and plaintext and TLS sessions, or TLS sessions checked for different identities,
+ * are never shared. The pool follows the routing table ({@link #serviceChanged}): an
  * address that enters it has its name resolved at once, off the data path; an address that no
  * service lists any more has its idle sessions closed and the others closed when their calls end.
  */
@@ -50,23 +53,25 @@ public final class UpstreamPool extends ContainerLifeCycle {
   private final HTTP2Client client;
   private final Scheduler scheduler;
   private final ScheduledExecutorService resolver;
-  private final Map<String, EndpointSessions> endpoints = new ConcurrentHashMap<>();
+  private final UpstreamTls tls;
+  private final Map<SessionKey, EndpointSessions> endpoints = new ConcurrentHashMap<>();
   /** Endpoints that left the table while calls still ran on their sessions. */
   private final Set<EndpointSessions> retiring = ConcurrentHashMap.newKeySet();
   private final AutoLock tableLock = new AutoLock();
   /** Under tableLock: each service's addresses, and how many services list each address. */
-  private final Map<String, Set<String>> addressesByService = new HashMap<>();
-  private final Map<String, Integer> listings = new HashMap<>();
+  private final Map<String, Set<SessionKey>> addressesByService = new HashMap<>();
+  private final Map<SessionKey, Integer> listings = new HashMap<>();
   private Scheduler.Task keepalive;
 
   /**
    * {@code maxHeaderBytes} bounds the header blocks the gateway sends to and accepts from backends;
    * it should be the listener's decode limit, so that any request the listener accepted (plus what
-   * filters add) can be forwarded.
+   * filters add) can be forwarded. {@code tls} says how each service's backends are reached.
    */
   public UpstreamPool(UpstreamConfig config, int maxHeaderBytes, Executor executor, Scheduler scheduler,
-      ByteBufferPool buffers) {
+      ByteBufferPool buffers, UpstreamTls tls) {
     this.config = config;
+    this.tls = tls;
     this.scheduler = scheduler;
     this.resolver = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "opizontas-resolver");
@@ -99,6 +104,7 @@ public final class UpstreamPool extends ContainerLifeCycle {
     client.setMaxRequestHeadersSize(maxHeaderBytes);
     client.setMaxResponseHeadersSize(maxHeaderBytes);
     addBean(client);
+    tls.factories().forEach(this::addBean);
   }
 
   /**
@@ -111,25 +117,41 @@ public final class UpstreamPool extends ContainerLifeCycle {
   }
 
   /**
-   * Reserves a stream slot on a session to {@code endpoint}, connecting one if needed. The promise
+   * Reserves a stream slot on a session to {@code endpoint} for a call to {@code service}, over the
+   * TLS leg {@code [upstream.tls]} gives the service, connecting one if needed. A service that
+   * requires TLS but has no provider fails the promise at once, naming why. The promise
    * completes on a Jetty thread; it fails when the endpoint cannot be reached within the connect
    * timeout, or at once while reconnects to it back off after a failed connect. The caller must
    * {@link UpstreamSession#release() release} the slot when its stream closes, or at once if it
    * does not open one.
    */
-  public void acquire(Endpoint endpoint, Promise<UpstreamSession> promise) {
-    endpointSessions(endpoint).acquire(promise);
+  public void acquire(String service, Endpoint endpoint, Promise<UpstreamSession> promise) {
+    UpstreamTls.Leg leg = tls.legFor(service);
+    if (leg.refusal() != null) {
+      promise.failed(new RefusedPlaintext(leg.refusal()));
+      return;
+    }
+    endpointSessions(new SessionKey(endpoint.address(), leg), endpoint).acquire(promise);
   }
 
-  private EndpointSessions endpointSessions(Endpoint endpoint) {
-    String address = endpoint.address();
-    EndpointSessions sessions = endpoints.get(address);
+  private EndpointSessions endpointSessions(SessionKey key, Endpoint endpoint) {
+    EndpointSessions sessions = endpoints.get(key);
     if (sessions == null) {
-      sessions = endpoints.computeIfAbsent(address, a -> new EndpointSessions(a,
-          new EndpointAddress(endpoint.host(), endpoint.port(), resolver), client, scheduler,
+      sessions = endpoints.computeIfAbsent(key, k -> new EndpointSessions(k.address(),
+          new EndpointAddress(endpoint.host(), endpoint.port(), resolver), client, k.leg().ssl(), scheduler,
           config.connectTimeout().toMillis(), fullBelowRecvWindow()));
     }
     return sessions;
+  }
+
+  /** Sessions are shared by calls to the same address over the same leg, and only by them. */
+  private record SessionKey(String address, UpstreamTls.Leg leg) {}
+
+  /** A call that would have gone in plaintext to a service that requires TLS. */
+  private static final class RefusedPlaintext extends Exception {
+    RefusedPlaintext(String why) {
+      super(why, null, false, false);
+    }
   }
 
   /**
@@ -138,21 +160,24 @@ public final class UpstreamPool extends ContainerLifeCycle {
    * the resolver thread.
    */
   public void serviceChanged(String service, Collection<Endpoint> now) {
-    Map<String, Endpoint> byAddress = new HashMap<>();
-    now.forEach(endpoint -> byAddress.putIfAbsent(endpoint.address(), endpoint));
+    UpstreamTls.Leg leg = tls.legFor(service);
+    Map<SessionKey, Endpoint> byAddress = new HashMap<>();
+    if (leg.refusal() == null) {
+      now.forEach(endpoint -> byAddress.putIfAbsent(new SessionKey(endpoint.address(), leg), endpoint));
+    }
     try (AutoLock ignored = tableLock.lock()) {
-      Set<String> addresses = Set.copyOf(byAddress.keySet());
-      Set<String> before = addresses.isEmpty()
+      Set<SessionKey> addresses = Set.copyOf(byAddress.keySet());
+      Set<SessionKey> before = addresses.isEmpty()
           ? addressesByService.remove(service)
           : addressesByService.put(service, addresses);
       before = before == null ? Set.of() : before;
-      for (Endpoint endpoint : byAddress.values()) {
-        if (!before.contains(endpoint.address())) {
-          listings.merge(endpoint.address(), 1, Integer::sum);
-          endpointSessions(endpoint).socketAddress().refresh();
+      for (Map.Entry<SessionKey, Endpoint> entry : byAddress.entrySet()) {
+        if (!before.contains(entry.getKey())) {
+          listings.merge(entry.getKey(), 1, Integer::sum);
+          endpointSessions(entry.getKey(), entry.getValue()).socketAddress().refresh();
         }
       }
-      for (String address : before) {
+      for (SessionKey address : before) {
         if (!addresses.contains(address) && listings.merge(address, -1, Integer::sum) == 0) {
           listings.remove(address);
           retire(address);
@@ -161,7 +186,7 @@ public final class UpstreamPool extends ContainerLifeCycle {
     }
   }
 
-  private void retire(String address) {
+  private void retire(SessionKey address) {
     EndpointSessions sessions = endpoints.remove(address);
     if (sessions != null) {
       LOG.debug("Endpoint {} left the routing table; closing its sessions as their calls end", address);
@@ -224,7 +249,7 @@ public final class UpstreamPool extends ContainerLifeCycle {
    */
   private void refresh() {
     retiring.removeIf(sessions -> sessions.sessions().isEmpty());
-    for (Map.Entry<String, EndpointSessions> entry : endpoints.entrySet()) {
+    for (Map.Entry<SessionKey, EndpointSessions> entry : endpoints.entrySet()) {
       boolean listed;
       try (AutoLock ignored = tableLock.lock()) {
         listed = listings.containsKey(entry.getKey());

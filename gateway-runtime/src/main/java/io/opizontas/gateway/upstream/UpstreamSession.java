@@ -35,6 +35,11 @@ public final class UpstreamSession {
     this.fullBelowRecvWindow = fullBelowRecvWindow;
   }
 
+  /** The {@code :scheme} of requests on this session: {@code https} over TLS, else {@code http}. */
+  public String scheme() {
+    return owner.tls() ? "https" : "http";
+  }
+
   /** The Jetty session to open the call's stream on. */
   public Session session() {
     return session;

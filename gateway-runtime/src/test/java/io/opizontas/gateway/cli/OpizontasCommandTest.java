@@ -50,6 +50,38 @@ class OpizontasCommandTest {
   }
 
   @Test
+  void certsWritesACaAndCertificatesThatChainToIt() throws Exception {
+    Path tls = dir.resolve("tls");
+    assertThat(execute("certs", "--out", tls.toString(), "--host", "gateway.example")).isZero();
+    assertThat(out.toString()).contains("gateway.crt/.key", "spiffe://opizontas.dev/client");
+    java.security.cert.CertificateFactory x509 = java.security.cert.CertificateFactory.getInstance("X.509");
+    java.security.cert.X509Certificate ca;
+    try (var in = Files.newInputStream(tls.resolve("ca.crt"))) {
+      ca = (java.security.cert.X509Certificate) x509.generateCertificate(in);
+    }
+    for (String name : java.util.List.of("gateway", "client", "backend")) {
+      java.util.List<? extends java.security.cert.Certificate> chain;
+      try (var in = Files.newInputStream(tls.resolve(name + ".crt"))) {
+        chain = java.util.List.copyOf(x509.generateCertificates(in));
+      }
+      assertThat(chain).as(name + " chain: leaf, then the CA").hasSize(2).last().isEqualTo(ca);
+      chain.get(0).verify(ca.getPublicKey());
+      assertThat(Files.readString(tls.resolve(name + ".key"))).startsWith("-----BEGIN PRIVATE KEY-----");
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tls.resolve(name + ".key"))))
+          .isEqualTo("rw-------");
+    }
+    java.security.cert.X509Certificate gatewayCert;
+    try (var in = Files.newInputStream(tls.resolve("gateway.crt"))) {
+      gatewayCert = (java.security.cert.X509Certificate) x509.generateCertificate(in);
+    }
+    assertThat(gatewayCert.getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList())
+        .contains("localhost", "127.0.0.1", "gateway.example");
+    // Never overwrites: a second run into the same directory stops.
+    assertThat(execute("certs", "--out", tls.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("exists already");
+  }
+
+  @Test
   void versionIsTheProjectVersion() {
     assertThat(execute("--version")).isZero();
     assertThat(out.toString().trim()).matches("opizontas \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");

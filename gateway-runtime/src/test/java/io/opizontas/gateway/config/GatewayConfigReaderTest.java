@@ -139,6 +139,75 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void tlsListenerAndBackendRulesWithTheirProvidersOptions() throws IOException {
+      GatewayConfig config = read("""
+          [server.tls]
+          listen = "0.0.0.0:50443"
+          provider = "pem-files"
+          client_auth = "require"
+          cert = "gateway.crt"
+
+          [upstream.tls]
+          provider = "keystore"
+          require = true
+          keystore = "gateway.p12"
+
+          [[upstream.tls.services]]
+          pattern = "payments.*"
+          identity = "spiffe://corp/payments"
+
+          [[upstream.tls.services]]
+          pattern = "legacy.*"
+          provider = "none"
+          require = false
+
+          [[upstream.tls.services]]
+          pattern = "partner.*"
+          provider = "pem-files"
+          ca = "partner-ca.crt"
+
+          [[upstream.tls.services]]
+          pattern = "payments.Legacy"
+          provider = "none"
+          """);
+      ListenerTlsConfig listener = config.tls().listener().orElseThrow();
+      assertThat(listener.listen()).isEqualTo(new InetSocketAddress("0.0.0.0", 50443));
+      assertThat(listener.clientAuth()).isEqualTo(ListenerTlsConfig.ClientAuth.REQUIRE);
+      assertThat(listener.provider().plugin()).isEqualTo("pem-files");
+      assertThat(listener.provider().settings()).containsExactly(entry("cert", "gateway.crt"));
+      UpstreamTlsConfig upstream = config.tls().upstream();
+      assertThat(upstream.settingsFor("cart.Cart").provider().settings()).containsExactly(entry("keystore", "gateway.p12"));
+      assertThat(upstream.settingsFor("cart.Cart").require()).isTrue();
+      UpstreamTlsConfig.Settings payments = upstream.settingsFor("payments.Pay");
+      assertThat(payments.provider()).isSameAs(upstream.defaults().provider());
+      assertThat(payments.identity()).isEqualTo("spiffe://corp/payments");
+      assertThat(payments.require()).isTrue();
+      // The most specific pattern decides, wherever it is written.
+      assertThat(upstream.settingsFor("payments.Legacy").tls()).isFalse();
+      assertThat(upstream.settingsFor("legacy.Old").tls()).isFalse();
+      assertThat(upstream.settingsFor("legacy.Old").require()).isFalse();
+      assertThat(upstream.settingsFor("partner.P").provider().settings()).containsExactly(entry("ca", "partner-ca.crt"));
+    }
+
+    @Test
+    void registrationCertificatesMapIdentitiesToServicesAndAddresses() throws IOException {
+      RegistrationConfig registration = read("""
+          [[registration.certificates]]
+          identity = "spiffe://corp/cart"
+          services = ["cart.*"]
+          addresses = ["10.0.*", "cart-*.internal"]
+          """).registration();
+      assertThat(registration.certificates()).containsExactly(
+          new RegistrationCertificate("spiffe://corp/cart", List.of("cart.*"), List.of("10.0.*", "cart-*.internal")));
+      assertThat(registration.tokens()).isEmpty();
+    }
+
+    @Test
+    void withoutTlsSectionsBothLegsAreH2c() throws IOException {
+      assertThat(read("[server]\nlisten = \"127.0.0.1:1\"\n").tls()).isEqualTo(TlsConfig.none());
+    }
+
+    @Test
     void absentKeysKeepTheirDefaults() throws IOException {
       GatewayConfig config = read("[server]\nmax_concurrent_streams = 10\n");
 
@@ -300,6 +369,31 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void registrationCertificateMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[[registration.certificates]]\nidentity = \"x\"\nservices = [\"a.*\"]\n"))
+          .startsWith(":1: registration.certificates.0.addresses: is empty");
+      assertThat(refusal("[[registration.certificates]]\nservices = [\"a.*\"]\naddresses = [\"*\"]\n"))
+          .contains("'identity' is missing");
+      assertThat(refusal("[[registration.certificates]]\nidentity = \"x\"\nservices = [\"a.*\"]\naddresses = [\"*\"]\ncn = \"x\"\n"))
+          .startsWith(":5: registration.certificates.0.cn: unknown key");
+    }
+
+    @Test
+    void tlsMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[server.tls]\nprovider = \"pem-files\"\n"))
+          .contains("server.tls.listen: is missing");
+      assertThat(refusal("[server.tls]\nlisten = \"127.0.0.1:1\"\n")).contains("'provider' is missing");
+      assertThat(refusal("[server.tls]\nlisten = \"127.0.0.1:1\"\nprovider = \"x\"\nclient_auth = \"always\"\n"))
+          .isEqualTo(":4: server.tls.client_auth: expected \"none\", \"optional\" or \"require\" but found \"always\"");
+      assertThat(refusal("[upstream.tls]\nrequire = true\ncert = \"a.crt\"\n"))
+          .startsWith(":3: upstream.tls.cert: unknown key: provider options need a provider");
+      assertThat(refusal("[upstream.tls]\nidentity = \"x\"\n"))
+          .startsWith(":2: upstream.tls.identity: needs a provider");
+      assertThat(refusal("[[upstream.tls.services]]\npattern = \"a.*\"\nprovider = \"none\"\nca = \"x\"\n"))
+          .startsWith(":4: upstream.tls.services.0.ca: unknown key: provider \"none\" takes no options");
+    }
+
+    @Test
     void aKeyWithoutAValueIsASyntaxErrorNotADroppedKey() throws IOException {
       assertThat(refusal("[server]\nlisten = \"127.0.0.1:1\"\nbad = \n"))
           .isEqualTo(":3: server.bad: invalid TOML: Newline not permitted here");
@@ -363,11 +457,13 @@ class GatewayConfigReaderTest {
     void unknownKeysAreNamedWithTheKnownOnes() throws IOException {
       assertThat(refusal("[server]\nlisten = \"127.0.0.1:1\"\n\nlistn = \"127.0.0.1:2\"\n"))
           .isEqualTo(
-              ":4: server.listn: unknown key (known here: listen, drain_timeout, max_concurrent_streams,"
+              ":4: server.listn: unknown key (known here: tls, listen, drain_timeout, max_concurrent_streams,"
                   + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
       assertThat(refusal("[server]\n[health]\nenabled = true\n"))
           .isEqualTo(":2: health: unknown key (known here: server, upstream, plugins, registries, chain, registration, balancing)");
-      assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\n")).startsWith(":1: upstream.tls: unknown key");
+      assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\nrequired = true\n[[upstream.tls.services]]\n"
+          + "pattern = \"a.*\"\nidentity = \"x\"\nrequired = true\n"))
+          .startsWith(":7: upstream.tls.services.0.required: unknown key");
       assertThat(refusal("[plugins]\ndirectory = \"p\"\nextra.deep = 1\n")).startsWith(":3: plugins.extra: unknown key");
     }
 

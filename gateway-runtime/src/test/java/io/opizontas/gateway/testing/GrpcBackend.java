@@ -28,10 +28,15 @@ public final class GrpcBackend implements AutoCloseable {
 
   /** grpc-java's interop test service, as its own interop server runs it. */
   public static GrpcBackend interop() throws IOException {
+    return interop(builder -> { });
+  }
+
+  /** The interop service on a server the caller configures further (TLS, for one). */
+  public static GrpcBackend interop(Consumer<NettyServerBuilder> configure) throws IOException {
     ScheduledExecutorService executor = Executors.newScheduledThreadPool(2);
     ServerServiceDefinition service =
         ServerInterceptors.intercept(new TestServiceImpl(executor), TestServiceImpl.interceptors());
-    return start(builder -> builder.addService(service), executor);
+    return start(builder -> configure.accept(builder.addService(service)), executor);
   }
 
   /** A server with the given services. */

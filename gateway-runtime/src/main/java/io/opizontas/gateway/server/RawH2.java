@@ -1,0 +1,55 @@
+package io.opizontas.gateway.server;
+
+import java.util.Map;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.api.server.ServerSessionListener;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Raw HTTP/2 frames handed to the data path: "h2" after TLS and ALPN, and the base of {@link
+ * PriorKnowledgeH2c} for "h2c".
+ *
+ * <p>With the raw API the session listener decides the SETTINGS a client receives; Jetty's own
+ * listener sends the factory's, and so does this one. Without them a client keeps the protocol's
+ * 64 KiB stream window and has to wait for a WINDOW_UPDATE after every 64 KiB it uploads.
+ */
+class RawH2 extends RawHTTP2ServerConnectionFactory {
+
+  private final HTTP2ServerSession.Listener calls;
+
+  /**
+   * @param calls takes the listener's streams. Of Jetty's internal type because only a listener of
+   *     that type hears of requests Jetty could not decode; any other leaves them unanswered.
+   */
+  RawH2(HttpConfiguration configuration, HTTP2ServerSession.Listener calls, String protocol) {
+    super(configuration, calls, protocol);
+    this.calls = calls;
+  }
+
+  @Override
+  protected ServerSessionListener newSessionListener(Connector connector, EndPoint endPoint) {
+    return new HTTP2ServerSession.Listener() {
+      @Override
+      public void onStreamFailure(Stream stream, Throwable failure, Callback callback) {
+        calls.onStreamFailure(stream, failure, callback);
+      }
+
+      @Override
+      public Map<Integer, Integer> onPreface(Session session) {
+        return newSettings();
+      }
+
+      @Override
+      public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
+        return calls.onNewStream(stream, frame);
+      }
+    };
+  }
+}
