@@ -14,13 +14,27 @@ public record GatewayConfig(
     List<PluginSection> registries,
     List<PluginSection> chain,
     RegistrationConfig registration,
-    BalancingConfig balancing) {
+    BalancingConfig balancing,
+    HealthConfig health) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
     chain = List.copyOf(chain);
     Objects.requireNonNull(registration, "registration");
     Objects.requireNonNull(balancing, "balancing");
+    Objects.requireNonNull(health, "health");
+  }
+
+  /** A configuration with the default {@code [health]} section. */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain,
+      RegistrationConfig registration,
+      BalancingConfig balancing) {
+    this(server, upstream, plugins, registries, chain, registration, balancing, HealthConfig.defaults());
   }
 
   /** A configuration with the default {@code [balancing]} section. */
@@ -57,6 +71,11 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, health);
+  }
+
+  /** This configuration with another {@code [health]} section. */
+  public GatewayConfig withHealth(HealthConfig health) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, health);
   }
 }

@@ -5,6 +5,7 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
+import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
@@ -61,14 +62,16 @@ public final class Gateway implements AutoCloseable {
 
   private final ServerConnector connector;
   private final EndpointTable endpoints;
+  private final HealthTable health;
   private final UpstreamPool upstreams;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
-  private Gateway(ServerConnector connector, EndpointTable endpoints, UpstreamPool upstreams,
+  private Gateway(ServerConnector connector, EndpointTable endpoints, HealthTable health, UpstreamPool upstreams,
       Deque<AutoCloseable> started) {
     this.connector = connector;
     this.endpoints = endpoints;
+    this.health = health;
     this.upstreams = upstreams;
     this.started = started;
   }
@@ -109,6 +112,8 @@ public final class Gateway implements AutoCloseable {
     CallFilters filters = plugins.startChain(config.chain());
     ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), plugins::startStrategy);
     EndpointTable endpoints = new EndpointTable();
+    HealthTable health = HealthTable.follow(endpoints, config.health());
+    started.push(health);
     RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
         id -> plugins.create(RegistryBackend.class, id), plugins::context, endpoints);
     started.push(registries);
@@ -119,7 +124,7 @@ public final class Gateway implements AutoCloseable {
     Server server = new Server(threads, scheduler, buffers);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), config.server().headerDecodeLimit(), threads,
         scheduler, buffers);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, balancers), upstreams, filters, scheduler,
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters, scheduler,
         config.server().maxHeaderListSize(), config.server().maxHops());
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);
@@ -137,7 +142,7 @@ public final class Gateway implements AutoCloseable {
     Duration drainTimeout = config.server().drainTimeout();
     started.push(() -> drain(server, connector, scheduler, drainTimeout));
 
-    Gateway gateway = new Gateway(connector, endpoints, upstreams, started);
+    Gateway gateway = new Gateway(connector, endpoints, health, upstreams, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -213,6 +218,11 @@ public final class Gateway implements AutoCloseable {
   /** The live routing table; registry backends report into it. */
   public EndpointTable endpoints() {
     return endpoints;
+  }
+
+  /** The state of every endpoint: probes, ejections, what calls are routed to. */
+  public HealthTable health() {
+    return health;
   }
 
   /** The address the client listener is bound to (the real port when the config asked for 0). */

@@ -3,6 +3,8 @@ package io.opizontas.gateway.discovery;
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Metadata;
+import io.opizontas.gateway.config.HealthConfig;
+import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
 import java.util.HashSet;
@@ -13,7 +15,7 @@ import java.util.Set;
 final class EndpointTableFixture {
 
   final EndpointTable table = new EndpointTable();
-  final Router router = new Router(table, ServiceBalancers.roundRobin());
+  final Router router = new Router(table, HealthTable.follow(table, HealthConfig.defaults()), ServiceBalancers.roundRobin());
   final String[] names;
 
   private EndpointTableFixture(int services, int perService) {
