@@ -54,4 +54,17 @@ public interface PluginContext {
    * ignored: the runtime does it after the plugin's extensions are closed.
    */
   ScheduledExecutorService scheduler();
+
+  /**
+   * Unary gRPC calls to endpoints over the gateway's own backend connections, for plugins that must
+   * talk to an endpoint as the gateway does (a gRPC health prober). Available once the gateway's
+   * backend connections exist, which is before any {@link HealthProber} starts.
+   *
+   * @throws UnsupportedOperationException when the runtime lends none (the default, for contexts
+   *     made outside a gateway, such as in a plugin's unit tests)
+   * @since 0.1.0, added with active health checking; the default keeps older implementations valid
+   */
+  default EndpointCalls endpointCalls() {
+    throw new UnsupportedOperationException("this context lends no endpoint calls");
+  }
 }

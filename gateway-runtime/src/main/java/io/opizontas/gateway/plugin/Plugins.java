@@ -3,6 +3,7 @@ package io.opizontas.gateway.plugin;
 import io.opizontas.gateway.api.ApiVersion;
 import io.opizontas.gateway.api.BalancingStrategy;
 import io.opizontas.gateway.api.CallFilter;
+import io.opizontas.gateway.api.EndpointCalls;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.HealthProber;
@@ -10,6 +11,7 @@ import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.api.TlsProvider;
 import io.opizontas.gateway.config.PluginSection;
+import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.proxy.CallFilters;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -84,6 +86,10 @@ public final class Plugins implements AutoCloseable {
   private final List<Runnable> closers = new ArrayList<>();
   /** Balancing strategies by id; read at the first {@link #startStrategy}. Guarded by this. */
   private Map<String, StrategyClass> strategies;
+  /** Health probers by id; read at the first {@link #startProber}. Guarded by this. */
+  private Map<String, ProberClass> probers;
+  /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
+  private final LentEndpointCalls endpointCalls = new LentEndpointCalls();
 
   private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
@@ -167,7 +173,7 @@ public final class Plugins implements AutoCloseable {
       scheduler.setRemoveOnCancelPolicy(true);
       pluginSchedulers.add(scheduler);
       return new RuntimePluginContext(id, clock, LoggerFactory.getLogger("opizontas.plugin." + id),
-          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler));
+          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler), endpointCalls);
     });
   }
 
@@ -208,6 +214,87 @@ public final class Plugins implements AutoCloseable {
       throw section.refuse(e);
     }
     return strategy;
+  }
+
+  /**
+   * Lends {@code calls} to every plugin as {@link PluginContext#endpointCalls()}; until then such
+   * calls end at once with UNAVAILABLE.
+   */
+  public void lendEndpointCalls(EndpointCalls calls) {
+    endpointCalls.lend(calls);
+  }
+
+  /**
+   * Makes and starts the health prober {@code section} names by its id ({@link HealthProber#id()},
+   * or the plugin id when the prober does not name itself), with the section's settings as its
+   * options; closed by {@link #close}.
+   *
+   * @return null when no loaded plugin contributes a prober with that id
+   * @throws PluginLoadException when two plugins claim the id, or the prober cannot be made or
+   *     started; {@link io.opizontas.gateway.config.ConfigException} for a bad option
+   */
+  public ProbeScheduler.Prober startProber(PluginSection section) {
+    ProberClass found = probers().get(section.plugin());
+    if (found == null) {
+      return null;
+    }
+    String where = "health prober '" + section.plugin() + "' of plugin '" + found.pluginId() + "' ("
+        + section.origin() + ")";
+    HealthProber prober;
+    try {
+      prober = inPluginLoader(found.type().getClassLoader(),
+          () -> (HealthProber) directory.getExtensionFactory().create(found.type()));
+    } catch (Exception | LinkageError e) {
+      throw new PluginLoadException(where + ": cannot make it: " + PluginLoadException.describe(e), e);
+    }
+    TablePluginConfig config = new TablePluginConfig(section.plugin(), section.settings());
+    PluginContext context = context(found.pluginId());
+    start(section, prober, () -> {
+      prober.start(config, context);
+      return null;
+    });
+    synchronized (closers) {
+      closers.add(() -> close(where, prober::close, prober));
+    }
+    try {
+      config.rejectUnread();
+    } catch (PluginConfigException e) {
+      throw section.refuse(e);
+    }
+    return new ProbeScheduler.Prober(section.plugin(), prober, context.scheduler());
+  }
+
+  /** A prober class and the plugin that contributes it. */
+  private record ProberClass(String pluginId, Class<? extends HealthProber> type) {}
+
+  /** Every loaded prober by its id, read once (each class is made once to ask its id). */
+  private synchronized Map<String, ProberClass> probers() {
+    if (probers == null) {
+      Map<String, ProberClass> byId = new LinkedHashMap<>();
+      for (String pluginId : ids()) {
+        ClassLoader loader = directory.getPlugin(pluginId).getPluginClassLoader();
+        for (Class<? extends HealthProber> type : directory.getExtensionClasses(HealthProber.class, pluginId)) {
+          if (type.getClassLoader() != loader) {
+            continue;
+          }
+          String id;
+          try {
+            id = inPluginLoader(loader, () -> directory.getExtensionFactory().create(type).id());
+          } catch (Exception | LinkageError e) {
+            throw new PluginLoadException("plugin '" + pluginId + "': cannot make its health prober "
+                + type.getName() + ": " + PluginLoadException.describe(e), e);
+          }
+          id = id == null || id.isEmpty() ? pluginId : id;
+          ProberClass previous = byId.putIfAbsent(id, new ProberClass(pluginId, type));
+          if (previous != null) {
+            throw new PluginLoadException("health prober '" + id + "' is contributed by two plugins, '"
+                + previous.pluginId() + "' and '" + pluginId + "': remove one of them from the plugins directory");
+          }
+        }
+      }
+      probers = byId;
+    }
+    return probers;
   }
 
   /** A strategy class and the plugin that contributes it. */

@@ -6,6 +6,7 @@ import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
 import io.opizontas.gateway.health.HealthTable;
+import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
@@ -13,6 +14,7 @@ import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
 import io.opizontas.gateway.upstream.UpstreamPool;
+import io.opizontas.gateway.upstream.UpstreamUnaryCalls;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -135,6 +137,12 @@ public final class Gateway implements AutoCloseable {
     // Backend sessions must outlive the client listener's drain, so they stop after it.
     upstreams.start();
     started.push(upstreams::stop);
+    // Probers may call endpoints over the same sessions as routed calls (grpc-health does).
+    plugins.lendEndpointCalls(new UpstreamUnaryCalls(upstreams, scheduler));
+    ProbeScheduler probes = ProbeScheduler.start(config.health(), endpoints, health, plugins::startProber);
+    if (probes != null) {
+      started.push(probes);
+    }
     EndpointTable.Subscription pruning =
         endpoints.follow(snapshot -> upstreams.serviceChanged(snapshot.service(), snapshot.asList()));
     started.push(pruning::close);
