@@ -4,6 +4,7 @@ import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.EndpointCalls;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.config.Durations;
 import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -186,7 +187,7 @@ public final class UpstreamUnaryCalls implements EndpointCalls {
     }
 
     void expire(Duration deadline) {
-      cancel(GrpcStatusCode.DEADLINE_EXCEEDED, "no answer from " + endpoint.address() + " within " + io.opizontas.gateway.config.Durations.format(deadline));
+      cancel(GrpcStatusCode.DEADLINE_EXCEEDED, "no answer from " + endpoint.address() + " within " + Durations.format(deadline));
     }
 
     private void cancel(GrpcStatusCode code, String message) {
