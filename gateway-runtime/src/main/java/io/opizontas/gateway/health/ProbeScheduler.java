@@ -141,7 +141,8 @@ public final class ProbeScheduler implements AutoCloseable {
   /** The service's endpoints changed: probes start for new endpoints and stop for gone ones. */
   private void registered(ServiceEndpoints snapshot) {
     String service = snapshot.service();
-    Prober prober = proberFor(service);
+    // The gateway's own services run in this process: nothing to find out by probing them.
+    Prober prober = EndpointTable.GATEWAY_SERVICES.contains(service) ? null : proberFor(service);
     if (prober == null || closed) {
       return;
     }

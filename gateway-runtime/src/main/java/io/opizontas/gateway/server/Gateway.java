@@ -5,6 +5,7 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
+import io.opizontas.gateway.health.GatewayHealthService;
 import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.plugin.Plugins;
@@ -146,9 +147,16 @@ public final class Gateway implements AutoCloseable {
     EndpointTable.Subscription pruning =
         endpoints.follow(snapshot -> upstreams.serviceChanged(snapshot.service(), snapshot.asList()));
     started.push(pruning::close);
+    // The gateway's own health: answered until the listener has drained, NOT_SERVING from its start.
+    GatewayHealthService selfHealth = new GatewayHealthService(health);
+    started.push(selfHealth);
+    endpoints.gatewaySink().update(GatewayHealthService.SERVICE, Set.of(selfHealth.start()));
     server.start();
     Duration drainTimeout = config.server().drainTimeout();
-    started.push(() -> drain(server, connector, scheduler, drainTimeout));
+    started.push(() -> {
+      selfHealth.draining();
+      drain(server, connector, scheduler, drainTimeout);
+    });
 
     Gateway gateway = new Gateway(connector, endpoints, health, upstreams, started);
     if (config.registration().enabled()) {
