@@ -161,6 +161,51 @@ class ProbesThroughGatewayIT {
     assertThat(outMillis).isLessThanOrEqualTo(BOUND.toMillis());
   }
 
+  /**
+   * Unary load over three backends, one killed: calls that started after it left rotation all
+   * succeed. (Calls in flight on it, and calls picked for it before it left, fail until the
+   * transparent retries of the balancing work cover them.)
+   */
+  @Test
+  void underSteadyLoadNoCallStartedAfterTheEjectionFails() throws Exception {
+    route(ByteService.SERVICE, backends.stream().map(ProbesThroughGatewayIT::endpoint).toList());
+    Server victim = backends.get(0);
+    Endpoint gone = endpoint(victim);
+    List<Long> failedStarts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger ok = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<Thread> load = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Thread thread = new Thread(() -> {
+        while (running.get()) {
+          long start = System.nanoTime();
+          try {
+            ClientCalls.blockingUnaryCall(channel, ByteService.ECHO,
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[8]);
+            ok.incrementAndGet();
+          } catch (StatusRuntimeException e) {
+            failedStarts.add(start);
+          }
+        }
+      });
+      thread.start();
+      load.add(thread);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > 300);
+
+    victim.shutdownNow();
+    await().atMost(BOUND).pollInterval(Duration.ofMillis(5)).until(() -> !routable(ByteService.SERVICE, gone));
+    long out = System.nanoTime();
+    int okAtOut = ok.get();
+    await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > okAtOut + 300);
+    running.set(false);
+    for (Thread thread : load) {
+      thread.join(10_000);
+    }
+
+    assertThat(failedStarts).allMatch(start -> start - out < 0);
+  }
+
   @Test
   void aHungBackendIsTakenOutByProbeTimeouts() throws Exception {
     // Accepts TCP and HTTP/2 and every stream, and never answers any.
