@@ -53,7 +53,14 @@ final class HealthWire {
           }
         }
         case 1 -> at[0] += 8;
-        case 2 -> at[0] += (int) readVarint(response, at);
+        case 2 -> {
+          // Read the length first: "at[0] += readVarint(...)" would add it to the position before the read.
+          long length = readVarint(response, at);
+          if (length < 0 || length > response.length) {
+            throw new IllegalArgumentException("field length " + length + " in a HealthCheckResponse");
+          }
+          at[0] += (int) length;
+        }
         case 5 -> at[0] += 4;
         default -> throw new IllegalArgumentException("wire type " + wireType + " in a HealthCheckResponse");
       }
