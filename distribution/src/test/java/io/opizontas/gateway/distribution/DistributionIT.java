@@ -80,7 +80,8 @@ class DistributionIT {
               "consul-registry-" + VERSION + "-plugin.jar",
               "token-auth-" + VERSION + "-plugin.jar",
               "header-rewrite-" + VERSION + "-plugin.jar",
-              "balancers-" + VERSION + "-plugin.jar");
+              "balancers-" + VERSION + "-plugin.jar",
+              "health-probers-" + VERSION + "-plugin.jar");
     }
   }
 

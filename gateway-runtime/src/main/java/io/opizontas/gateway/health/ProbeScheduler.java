@@ -167,11 +167,6 @@ public final class ProbeScheduler implements AutoCloseable {
     probes.put(service, Map.copyOf(now));
   }
 
-  /** Probes running now, for tests and the admin API: one per (service, endpoint). */
-  public int probeCount() {
-    return probes.values().stream().mapToInt(Map::size).sum();
-  }
-
   @Override
   public void close() {
     closed = true;

@@ -53,10 +53,6 @@ final class ServiceHealth {
     return routable;
   }
 
-  ServiceEndpoints snapshot() {
-    return snapshot;
-  }
-
   /** The registry's endpoints changed: endpoints that stay keep their state, by address. */
   void registered(ServiceEndpoints now) {
     synchronized (lock) {
