@@ -14,8 +14,9 @@ import org.pf4j.ExtensionPoint;
  * start and names the plugin and the cause.
  *
  * <p><b>Threading.</b> {@link #probe} is called on the plugin's own thread (the one behind {@link
- * PluginContext#scheduler()}), at most once per interval for the same endpoint and service, while
- * probes of other endpoints are still in flight. It must return at once, doing its I/O
+ * PluginContext#scheduler()}), about once per interval for the same endpoint and service (up to a
+ * tenth early: jitter), never while the previous probe of that pair is still waiting for its result,
+ * and while probes of other endpoints are in flight. It must return at once, doing its I/O
  * asynchronously (with {@link PluginContext#endpointCalls()}, say): a probe that blocks delays the
  * plugin's other probes, which then time out. The stage may complete on any thread.
  *

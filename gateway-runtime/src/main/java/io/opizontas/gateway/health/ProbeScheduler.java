@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each (service, endpoint) pair has its own schedule: a first probe at a random point of the
  * first interval, so thousands of endpoints do not all go at once, then one probe per interval,
- * each up to a tenth early (jitter that never stretches the time to notice a failure). The timers
+ * each up to a tenth early (jitter that never stretches the time to notice a failure), and never
+ * before the previous probe of the pair has its result. The timers
  * run on one thread of their own that no plugin code runs on; {@link HealthProber#probe} runs on the
  * prober's plugin thread. A probe that throws, fails, or has not answered by the timeout counts as
  * UNHEALTHY; its late answer is ignored. So a prober that blocks or hangs fails its own probes and
@@ -176,6 +178,19 @@ public final class ProbeScheduler implements AutoCloseable {
     timer.shutdownNow();
   }
 
+  /** One probe: when it started, what it probes, and whether its result is in. */
+  private static final class Attempt {
+    final long started;
+    final Endpoint target;
+    final AtomicBoolean over = new AtomicBoolean();
+    volatile ScheduledFuture<?> deadline;
+
+    Attempt(long started, Endpoint target) {
+      this.started = started;
+      this.target = target;
+    }
+  }
+
   /** The probes of one endpoint for one service. */
   private final class Probe {
     private final String service;
@@ -196,7 +211,7 @@ public final class ProbeScheduler implements AutoCloseable {
       }
       try {
         next = timer.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         // Closed meanwhile.
       }
     }
@@ -210,45 +225,40 @@ public final class ProbeScheduler implements AutoCloseable {
     }
 
     private void run() {
-      long interval = config.interval().toNanos();
-      schedule(interval - ThreadLocalRandom.current().nextLong(interval / 10 + 1));
+      long started = System.nanoTime();
       Endpoint target = endpoint;
       Duration timeout = config.timeout();
-      AtomicBoolean over = new AtomicBoolean();
-      ScheduledFuture<?> deadline = timer.schedule(() -> finish(over, target, HealthState.UNHEALTHY,
+      Attempt attempt = new Attempt(started, target);
+      attempt.deadline = timer.schedule(() -> finish(attempt, HealthState.UNHEALTHY,
           "no answer within " + Durations.format(timeout)), timeout.toNanos(), TimeUnit.NANOSECONDS);
       try {
-        prober.runsOn().execute(() -> call(over, target, timeout, deadline));
+        prober.runsOn().execute(() -> call(attempt, timeout));
       } catch (RuntimeException e) {
-        deadline.cancel(false);
-        finish(over, target, HealthState.UNHEALTHY, "prober '" + prober.id() + "' could not run: " + e);
+        finish(attempt, HealthState.UNHEALTHY, "prober '" + prober.id() + "' could not run: " + e);
       }
     }
 
-    private void call(AtomicBoolean over, Endpoint target, Duration timeout, ScheduledFuture<?> deadline) {
-      if (over.get()) {
+    private void call(Attempt attempt, Duration timeout) {
+      if (attempt.over.get()) {
         return; // timed out while waiting for the plugin's thread
       }
       CompletionStage<HealthState> stage;
       try {
-        stage = prober.prober().probe(target, service, timeout);
+        stage = prober.prober().probe(attempt.target, service, timeout);
       } catch (RuntimeException | LinkageError | AssertionError e) {
-        deadline.cancel(false);
-        finish(over, target, HealthState.UNHEALTHY, "prober '" + prober.id() + "' threw " + e);
+        finish(attempt, HealthState.UNHEALTHY, "prober '" + prober.id() + "' threw " + e);
         return;
       }
       if (stage == null) {
-        deadline.cancel(false);
-        finish(over, target, HealthState.UNHEALTHY, "prober '" + prober.id() + "' returned no stage");
+        finish(attempt, HealthState.UNHEALTHY, "prober '" + prober.id() + "' returned no stage");
         return;
       }
       stage.whenComplete((state, failure) -> {
-        deadline.cancel(false);
         if (failure != null) {
-          finish(over, target, HealthState.UNHEALTHY, "prober '" + prober.id() + "': " + describe(failure));
+          finish(attempt, HealthState.UNHEALTHY, "prober '" + prober.id() + "': " + describe(failure));
         } else {
           HealthState result = state == null ? HealthState.UNKNOWN : state;
-          finish(over, target, result, "prober '" + prober.id() + "': " + result);
+          finish(attempt, result, "prober '" + prober.id() + "': " + result);
         }
       });
     }
@@ -260,10 +270,27 @@ public final class ProbeScheduler implements AutoCloseable {
       return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
-    /** Reports the probe's result, once: the first of answer, failure and timeout wins. */
-    private void finish(AtomicBoolean over, Endpoint target, HealthState result, String detail) {
-      if (over.compareAndSet(false, true) && !stopped) {
-        health.probed(service, target, result, detail);
+    /**
+     * Reports the probe's result, once: the first of answer, failure and timeout wins. The next
+     * probe of this pair is scheduled from here, one interval (up to a tenth less) after this one
+     * started, so two probes of one pair never overlap.
+     */
+    private void finish(Attempt attempt, HealthState result, String detail) {
+      if (!attempt.over.compareAndSet(false, true)) {
+        return;
+      }
+      ScheduledFuture<?> deadline = attempt.deadline;
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      try {
+        if (!stopped) {
+          health.probed(service, attempt.target, result, detail);
+        }
+      } finally {
+        long interval = config.interval().toNanos();
+        long next = interval - ThreadLocalRandom.current().nextLong(interval / 10 + 1);
+        schedule(Math.max(0, attempt.started + next - System.nanoTime()));
       }
     }
   }

@@ -127,8 +127,8 @@ public final class Gateway implements AutoCloseable {
     Server server = new Server(threads, scheduler, buffers);
     UpstreamPool upstreams = new UpstreamPool(config.upstream(), config.server().headerDecodeLimit(), threads,
         scheduler, buffers);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters, scheduler,
-        config.server().maxHeaderListSize(), config.server().maxHops());
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters,
+        scheduler, config.server().maxHeaderListSize(), config.server().maxHops());
     ServerConnector connector = listener(server, config.server(), acceptor);
     server.addConnector(connector);
     server.setHandler(new Http1Rejection());

@@ -137,26 +137,44 @@ public final class UpstreamUnaryCalls implements EndpointCalls {
       });
     }
 
-    void onHeaders(Stream s, HeadersFrame frame) {
+    synchronized void onHeaders(Stream s, HeadersFrame frame) {
       if (frame.isEndStream()) {
-        trailers(frame.getMetaData().getHttpFields());
+        // Trailers reach onHeaders as soon as they arrive, even while DATA sent before them still
+        // waits to be read: take that DATA first.
+        if (readAvailable(s, true)) {
+          trailers(frame.getMetaData().getHttpFields());
+        }
       } else {
         s.demand();
       }
     }
 
-    void onDataAvailable(Stream s) {
+    synchronized void onDataAvailable(Stream s) {
+      if (readAvailable(s, false)) {
+        s.demand();
+      }
+    }
+
+    /**
+     * Reads the DATA queued on {@code s}; false when that ended the call. {@code atTrailers}: the
+     * stream has ended with trailers, and Jetty answers a read after END_STREAM with an empty end
+     * marker, which is not a response without trailers.
+     */
+    private boolean readAvailable(Stream s, boolean atTrailers) {
       while (true) {
         Stream.Data data = s.readData();
         if (data == null) {
-          s.demand();
-          return;
+          return true;
         }
         ByteBuffer buffer = data.frame().getByteBuffer();
+        if (atTrailers && data.frame().isEndStream() && !buffer.hasRemaining()) {
+          data.release();
+          return true;
+        }
         if (body.size() + buffer.remaining() > MAX_RESPONSE_BYTES + 5) {
           data.release();
           cancel(GrpcStatusCode.RESOURCE_EXHAUSTED, "response larger than " + MAX_RESPONSE_BYTES + " bytes");
-          return;
+          return false;
         }
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
@@ -165,7 +183,7 @@ public final class UpstreamUnaryCalls implements EndpointCalls {
         data.release();
         if (last) {
           end(GrpcStatusCode.INTERNAL, "the backend ended its response without trailers");
-          return;
+          return false;
         }
       }
     }

@@ -113,7 +113,7 @@ class HealthTableTest {
   void ejectionsGrowWithEachEjectionInARow() {
     HealthConfig d = HealthConfig.defaults();
     health = HealthTable.follow(table, new HealthConfig(null, List.of(), d.interval(), d.timeout(), 2, 2, 0,
-        new HealthConfig.Ejection(3, Duration.ofMillis(50), Duration.ofMillis(120), 50)));
+        new HealthConfig.Ejection(3, Duration.ofMillis(300), Duration.ofSeconds(10), 50)));
     table.sink("test").update(SERVICE, Set.of(A, B, C));
 
     for (int i = 0; i < 3; i++) {
