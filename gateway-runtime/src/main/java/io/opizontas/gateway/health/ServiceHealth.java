@@ -38,6 +38,11 @@ final class ServiceHealth {
   private volatile ServiceEndpoints snapshot;
   private volatile Map<Endpoint, EndpointHealth> byEndpoint = Map.of();
   private boolean panicking;
+  /**
+   * Endpoints with at least one failed call in a row. While none has, a call that ends well costs
+   * this one volatile read (the common case on the data path); changed under lock.
+   */
+  private volatile int failing;
   private volatile List<Endpoint> routable = List.of();
 
   /** {@code changed} runs after the routable list changed, under the lock: it must be quick. */
@@ -66,18 +71,30 @@ final class ServiceHealth {
       }
       snapshot = now;
       byEndpoint = next;
+      failing = (int) next.values().stream().filter(h -> h.consecutiveFailures > 0).count();
       publish();
     }
   }
 
   /** A call to {@code endpoint} got an answer from its backend: its failures in a row are over. */
   void callSucceeded(Endpoint endpoint) {
+    if (failing == 0) {
+      return;
+    }
     EndpointHealth health = byEndpoint.get(endpoint);
     if (health == null || health.consecutiveFailures == 0) {
       return;
     }
     synchronized (lock) {
+      clearFailures(health);
+    }
+  }
+
+  /** Under lock. */
+  private void clearFailures(EndpointHealth health) {
+    if (health.consecutiveFailures > 0) {
       health.consecutiveFailures = 0;
+      failing--;
     }
   }
 
@@ -90,6 +107,9 @@ final class ServiceHealth {
         return;
       }
       int failures = ++health.consecutiveFailures;
+      if (failures == 1) {
+        failing++;
+      }
       if (failures < ejection.consecutiveFailures()) {
         return;
       }
@@ -128,7 +148,7 @@ final class ServiceHealth {
         if (health.ejected && health.endpoint.address().equals(address)
             && System.nanoTime() - health.ejectedUntilNanos >= 0) {
           health.ejected = false;
-          health.consecutiveFailures = 0;
+          clearFailures(health);
           health.returnedNanos = System.nanoTime();
           LOG.info("{} of {} returns after its ejection{}", address, service,
               health.probePassing ? "" : "; it stays out while its health checks fail");

@@ -2,6 +2,7 @@ package io.opizontas.gateway.discovery;
 
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.health.HealthTable;
@@ -58,8 +59,9 @@ final class EndpointTableFixture {
   }
 
   /**
-   * What the data path does per call: look the service up, pick an endpoint. The names cycle with a
-   * stride so successive lookups hit different buckets. Returns a checksum so the JIT keeps the work.
+   * What the data path does per call: look the service's routable endpoints up, pick one, and report
+   * the call's end (an answered call, for outlier ejection). The names cycle with a stride so
+   * successive lookups hit different buckets. Returns a checksum so the JIT keeps the work.
    */
   int lookupAndPick(int calls) {
     int checksum = 0;
@@ -68,7 +70,9 @@ final class EndpointTableFixture {
     for (int i = 0; i < calls; i++) {
       next = (next + 7919) % n;
       String service = names[next];
-      checksum += router.pick(service, router.balancer(service), CALL).port();
+      Endpoint picked = router.pick(service, router.balancer(service), CALL);
+      router.callEnded(service, picked, GrpcStatusCode.OK, true);
+      checksum += picked.port();
     }
     return checksum;
   }
