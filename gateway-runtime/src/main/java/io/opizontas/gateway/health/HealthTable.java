@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,8 @@ public final class HealthTable implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer;
   private final Map<String, ServiceHealth> services = new ConcurrentHashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  /** Endpoints of any service with failed calls in a row: while 0, a call that ends well costs one read. */
+  private final AtomicInteger failing = new AtomicInteger();
   private final EndpointTable.Subscription following;
 
   private HealthTable(EndpointTable table, HealthConfig config) {
@@ -58,7 +61,7 @@ public final class HealthTable implements AutoCloseable {
 
   private void registered(ServiceEndpoints snapshot) {
     String service = snapshot.service();
-    services.computeIfAbsent(service, s -> new ServiceHealth(s, config, timer, () -> changed(s)))
+    services.computeIfAbsent(service, s -> new ServiceHealth(s, config, timer, failing, () -> changed(s)))
         .registered(snapshot);
   }
 
@@ -103,15 +106,19 @@ public final class HealthTable implements AutoCloseable {
     if (config.ejection().consecutiveFailures() == 0) {
       return;
     }
-    ServiceHealth health = services.get(service);
-    if (health == null) {
-      return;
-    }
     if (backendAnswered) {
-      health.callSucceeded(endpoint);
+      if (failing.get() != 0) {
+        ServiceHealth health = services.get(service);
+        if (health != null) {
+          health.callSucceeded(endpoint);
+        }
+      }
     } else if (status == GrpcStatusCode.UNAVAILABLE || status == GrpcStatusCode.INTERNAL
         || status == GrpcStatusCode.UNKNOWN) {
-      health.callFailed(endpoint, status);
+      ServiceHealth health = services.get(service);
+      if (health != null) {
+        health.callFailed(endpoint, status);
+      }
     }
     // Cancellations and deadlines say nothing about the endpoint: a slow backend is the probes' case.
   }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,16 +39,17 @@ final class ServiceHealth {
   private volatile ServiceEndpoints snapshot;
   private volatile Map<Endpoint, EndpointHealth> byEndpoint = Map.of();
   private boolean panicking;
-  /**
-   * Endpoints with at least one failed call in a row. While none has, a call that ends well costs
-   * this one volatile read (the common case on the data path); changed under lock.
-   */
+  /** This service's endpoints with at least one failed call in a row; changed under lock. */
   private volatile int failing;
+  /** The same count over every service, so a call that ends well usually costs one read of it. */
+  private final AtomicInteger failingEverywhere;
   private volatile List<Endpoint> routable = List.of();
 
   /** {@code changed} runs after the routable list changed, under the lock: it must be quick. */
-  ServiceHealth(String service, HealthConfig config, ScheduledExecutorService timer, Runnable changed) {
+  ServiceHealth(String service, HealthConfig config, ScheduledExecutorService timer, AtomicInteger failingEverywhere,
+      Runnable changed) {
     this.service = service;
+    this.failingEverywhere = failingEverywhere;
     this.config = config;
     this.timer = timer;
     this.changed = changed;
@@ -71,7 +73,9 @@ final class ServiceHealth {
       }
       snapshot = now;
       byEndpoint = next;
-      failing = (int) next.values().stream().filter(h -> h.consecutiveFailures > 0).count();
+      int nowFailing = (int) next.values().stream().filter(h -> h.consecutiveFailures > 0).count();
+      failingEverywhere.addAndGet(nowFailing - failing);
+      failing = nowFailing;
       publish();
     }
   }
@@ -95,6 +99,7 @@ final class ServiceHealth {
     if (health.consecutiveFailures > 0) {
       health.consecutiveFailures = 0;
       failing--;
+      failingEverywhere.decrementAndGet();
     }
   }
 
@@ -109,6 +114,7 @@ final class ServiceHealth {
       int failures = ++health.consecutiveFailures;
       if (failures == 1) {
         failing++;
+        failingEverywhere.incrementAndGet();
       }
       if (failures < ejection.consecutiveFailures()) {
         return;
