@@ -82,7 +82,8 @@ class DistributionIT {
               "token-auth-" + VERSION + "-plugin.jar",
               "header-rewrite-" + VERSION + "-plugin.jar",
               "balancers-" + VERSION + "-plugin.jar",
-              "tls-providers-" + VERSION + "-plugin.jar");
+              "tls-providers-" + VERSION + "-plugin.jar",
+              "health-probers-" + VERSION + "-plugin.jar");
     }
   }
 

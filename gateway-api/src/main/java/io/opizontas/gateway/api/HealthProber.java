@@ -13,15 +13,29 @@ import org.pf4j.ExtensionPoint;
  * accepts calls, {@link #close} once at shutdown. If {@code start} throws, the gateway refuses to
  * start and names the plugin and the cause.
  *
- * <p><b>Threading.</b> {@link #probe} is called from the runtime's scheduler, concurrently for
- * different endpoints, at most once per interval for the same endpoint and service. It must return
- * at once, doing its I/O asynchronously: the scheduler is shared.
+ * <p><b>Threading.</b> {@link #probe} is called on the plugin's own thread (the one behind {@link
+ * PluginContext#scheduler()}), about once per interval for the same endpoint and service (up to a
+ * tenth early: jitter), never while the previous probe of that pair is still waiting for its result,
+ * and while probes of other endpoints are in flight. It must return at once, doing its I/O
+ * asynchronously (with {@link PluginContext#endpointCalls()}, say): a probe that blocks delays the
+ * plugin's other probes, which then time out. The stage may complete on any thread.
  *
  * <p><b>Failures.</b> A probe that throws, returns a stage that fails, or a stage that has not
  * completed by {@code timeout} counts as {@link HealthState#UNHEALTHY}; the runtime does not wait for
  * it any longer and ignores its late result.
  */
 public interface HealthProber extends ExtensionPoint {
+
+  /**
+   * The name the configuration uses for this prober ({@code prober = "grpc-health"}): lower case,
+   * unique among the loaded plugins. A plugin may contribute several probers, each with its own id;
+   * the gateway refuses to start when two plugins claim one id. Called before {@link #start}, so it
+   * must not depend on the configuration. The default, the empty string, names the prober after its
+   * plugin's id (for a plugin with one prober).
+   */
+  default String id() {
+    return "";
+  }
 
   /**
    * Reads and validates the prober's options.

@@ -5,7 +5,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 
 /**
- * What the runtime lends a plugin: a clock, a logger, metrics and a scheduler of its own. This and
+ * What the runtime lends a plugin: a clock, a logger, metrics, a scheduler of its own, and unary
+ * calls to endpoints over the gateway's backend connections. This and
  * the arguments of the extension points are the whole contract: the gateway's other classes can be
  * loaded through a plugin's parent class loader, but they are internals that change without notice.
  *
@@ -54,4 +55,19 @@ public interface PluginContext {
    * ignored: the runtime does it after the plugin's extensions are closed.
    */
   ScheduledExecutorService scheduler();
+
+  /**
+   * Unary gRPC calls to endpoints over the gateway's own backend connections, for plugins that must
+   * talk to an endpoint as the gateway does (a gRPC health prober). Available once the gateway's
+   * backend connections exist, which is before any {@link HealthProber} starts.
+   *
+   * <p>A default method, so that contexts written before it (a plugin's own test stand-in) still
+   * compile.
+   *
+   * @throws UnsupportedOperationException when the runtime lends none (the default, for contexts
+   *     made outside a gateway, such as in a plugin's unit tests)
+   */
+  default EndpointCalls endpointCalls() {
+    throw new UnsupportedOperationException("this context lends no endpoint calls");
+  }
 }

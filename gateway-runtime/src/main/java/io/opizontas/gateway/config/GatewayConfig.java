@@ -15,7 +15,8 @@ public record GatewayConfig(
     List<PluginSection> chain,
     RegistrationConfig registration,
     BalancingConfig balancing,
-    TlsConfig tls) {
+    TlsConfig tls,
+    HealthConfig health) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
@@ -23,9 +24,23 @@ public record GatewayConfig(
     Objects.requireNonNull(registration, "registration");
     Objects.requireNonNull(balancing, "balancing");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(health, "health");
   }
 
-  /** A configuration without TLS (h2c on both legs). */
+  /** A configuration with the default {@code [health]} section. */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain,
+      RegistrationConfig registration,
+      BalancingConfig balancing,
+      TlsConfig tls) {
+    this(server, upstream, plugins, registries, chain, registration, balancing, tls, HealthConfig.defaults());
+  }
+
+  /** A configuration without TLS (h2c on both legs) and with the default {@code [health]} section. */
   public GatewayConfig(
       ServerConfig server,
       UpstreamConfig upstream,
@@ -34,7 +49,7 @@ public record GatewayConfig(
       List<PluginSection> chain,
       RegistrationConfig registration,
       BalancingConfig balancing) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, TlsConfig.none());
+    this(server, upstream, plugins, registries, chain, registration, balancing, TlsConfig.none(), HealthConfig.defaults());
   }
 
   /** A configuration with the default {@code [balancing]} section. */
@@ -71,6 +86,11 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health);
+  }
+
+  /** This configuration with another {@code [health]} section. */
+  public GatewayConfig withHealth(HealthConfig health) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health);
   }
 }

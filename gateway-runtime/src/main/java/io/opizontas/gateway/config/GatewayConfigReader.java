@@ -100,7 +100,8 @@ public final class GatewayConfigReader {
             pluginSections(root.tables("chain")),
             registration(root.table("registration")),
             balancing(root.table("balancing")),
-            tls);
+            tls,
+            health(root.table("health")));
     root.rejectUnknownKeys();
     return config;
   }
@@ -216,6 +217,50 @@ public final class GatewayConfigReader {
       throw table.refuse("identity", "needs a provider: identities are checked only over TLS");
     }
     return new UpstreamTlsConfig.Settings(section, identity, require);
+  }
+
+  /** {@code [health]}: prober ids are checked when plugins are loaded, like strategy ids. */
+  private static HealthConfig health(TomlTable table) {
+    HealthConfig d = HealthConfig.defaults();
+    String prober = table.string("prober", null);
+    PluginSection defaultProber = prober == null ? null : new PluginSection(prober, Map.of(), table.origin(), table.entryKeys());
+    Duration interval = table.duration("interval", d.interval(), null);
+    Duration timeout = table.duration("timeout", d.timeout(), null);
+    if (timeout.compareTo(interval) > 0) {
+      throw table.refuse("timeout", "must not be longer than interval (" + Durations.format(interval)
+          + "): a probe would still run when the next one starts");
+    }
+    int unhealthy = table.integer("unhealthy_threshold", d.unhealthyThreshold(), 1, 1000);
+    int healthy = table.integer("healthy_threshold", d.healthyThreshold(), 1, 1000);
+    int panic = table.integer("panic_threshold", d.panicPercent(), 0, 100);
+    List<HealthConfig.Rule> rules = new ArrayList<>();
+    for (TomlTable entry : table.tables("services")) {
+      String text = entry.requiredString("pattern");
+      ServicePattern pattern;
+      try {
+        pattern = ServicePattern.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse("pattern", e.getMessage());
+      }
+      String id = entry.requiredString("prober");
+      rules.add(new HealthConfig.Rule(pattern, new PluginSection(id, entry.rest(), entry.origin(), entry.entryKeys())));
+    }
+    HealthConfig.Ejection ejection = ejection(table.table("ejection"));
+    table.rejectUnknownKeys();
+    return new HealthConfig(defaultProber, rules, interval, timeout, unhealthy, healthy, panic, ejection);
+  }
+
+  private static HealthConfig.Ejection ejection(TomlTable table) {
+    HealthConfig.Ejection d = HealthConfig.Ejection.defaults();
+    int failures = table.integer("consecutive_failures", d.consecutiveFailures(), 0, 1_000_000);
+    Duration base = table.duration("base_time", d.baseTime(), null);
+    Duration max = table.duration("max_time", d.maxTime(), null);
+    if (max.compareTo(base) < 0) {
+      throw table.refuse("max_time", "must not be shorter than base_time (" + Durations.format(base) + ")");
+    }
+    int percent = table.integer("max_percent", d.maxPercent(), 0, 100);
+    table.rejectUnknownKeys();
+    return new HealthConfig.Ejection(failures, base, max, percent);
   }
 
   private static RegistrationConfig registration(TomlTable table) {

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class EndpointTable {
 
   /**
-   * Services the gateway serves itself, which no registry may supply. {@code grpc.health.v1.Health}
-   * joins them when the gateway serves it; until then backends' health services are routed.
+   * Services the gateway serves itself, which no registry may supply: the registration API and the
+   * gateway's own {@code grpc.health.v1.Health} (a backend's health service is for the gateway's
+   * probes, which reach it directly, not through the listener).
    */
-  public static final Set<String> GATEWAY_SERVICES = Set.of("opizontas.registry.v1.Registry");
+  public static final Set<String> GATEWAY_SERVICES = Set.of("opizontas.registry.v1.Registry", "grpc.health.v1.Health");
 
   /** The source of {@link #gatewaySink()}; registry sources are {@code <plugin>#<index>}, never this. */
   private static final String GATEWAY_SOURCE = "registration-api";

@@ -5,12 +5,14 @@ import io.opizontas.gateway.api.BalancingStrategy;
 import io.opizontas.gateway.api.CallFilter;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.EndpointCalls;
 import io.opizontas.gateway.api.HealthProber;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.api.TlsMaterial;
 import io.opizontas.gateway.api.TlsProvider;
 import io.opizontas.gateway.config.PluginSection;
+import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.proxy.CallFilters;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -89,6 +91,10 @@ public final class Plugins implements AutoCloseable {
   private Map<String, ExtensionClass<BalancingStrategy>> strategies;
   /** TLS providers by id; read at the first {@link #startTlsProvider}. Guarded by this. */
   private Map<String, ExtensionClass<TlsProvider>> tlsProviders;
+  /** Health probers by id; read at the first {@link #startProber}. Guarded by this. */
+  private Map<String, ExtensionClass<HealthProber>> probers;
+  /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
+  private final LentEndpointCalls endpointCalls = new LentEndpointCalls();
 
   private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
@@ -172,7 +178,7 @@ public final class Plugins implements AutoCloseable {
       scheduler.setRemoveOnCancelPolicy(true);
       pluginSchedulers.add(scheduler);
       return new RuntimePluginContext(id, clock, LoggerFactory.getLogger("opizontas.plugin." + id),
-          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler));
+          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler), endpointCalls);
     });
   }
 
@@ -255,6 +261,54 @@ public final class Plugins implements AutoCloseable {
     return material;
   }
 
+  /**
+   * Lends {@code calls} to every plugin as {@link PluginContext#endpointCalls()}; until then such
+   * calls end at once with UNAVAILABLE.
+   */
+  public void lendEndpointCalls(EndpointCalls calls) {
+    endpointCalls.lend(calls);
+  }
+
+  /**
+   * Makes and starts the health prober {@code section} names by its id ({@link HealthProber#id()},
+   * or the plugin id when the prober does not name itself), with the section's settings as its
+   * options; closed by {@link #close}.
+   *
+   * @return null when no loaded plugin contributes a prober with that id
+   * @throws PluginLoadException when two plugins claim the id, or the prober cannot be made or
+   *     started; {@link io.opizontas.gateway.config.ConfigException} for a bad option
+   */
+  public ProbeScheduler.Prober startProber(PluginSection section) {
+    ExtensionClass<HealthProber> found = probers().get(section.plugin());
+    if (found == null) {
+      return null;
+    }
+    String where = "health prober '" + section.plugin() + "' of plugin '" + found.pluginId() + "' ("
+        + section.origin() + ")";
+    HealthProber prober;
+    try {
+      prober = inPluginLoader(found.type().getClassLoader(),
+          () -> directory.getExtensionFactory().create(found.type()));
+    } catch (Exception | LinkageError e) {
+      throw new PluginLoadException(where + ": cannot make it: " + PluginLoadException.describe(e), e);
+    }
+    TablePluginConfig config = new TablePluginConfig(section.plugin(), section.settings());
+    PluginContext context = context(found.pluginId());
+    start(section, prober, () -> {
+      prober.start(config, context);
+      return null;
+    });
+    synchronized (closers) {
+      closers.add(() -> close(where, prober::close, prober));
+    }
+    try {
+      config.rejectUnread();
+    } catch (PluginConfigException e) {
+      throw section.refuse(e);
+    }
+    return new ProbeScheduler.Prober(section.plugin(), prober, context.scheduler());
+  }
+
   /** An extension class and the plugin that contributes it. */
   private record ExtensionClass<T>(String pluginId, Class<? extends T> type) {}
 
@@ -263,6 +317,13 @@ public final class Plugins implements AutoCloseable {
       strategies = byId(BalancingStrategy.class, BalancingStrategy::id, "balancing strategy");
     }
     return strategies;
+  }
+
+  private synchronized Map<String, ExtensionClass<HealthProber>> probers() {
+    if (probers == null) {
+      probers = byId(HealthProber.class, HealthProber::id, "health prober");
+    }
+    return probers;
   }
 
   private synchronized Map<String, ExtensionClass<TlsProvider>> tlsProviders() {
@@ -292,6 +353,8 @@ public final class Plugins implements AutoCloseable {
           throw new PluginLoadException("plugin '" + pluginId + "': cannot make its " + what + " "
               + type.getName() + ": " + PluginLoadException.describe(e), e);
         }
+        // An extension that does not name itself (a prober may not) is named after its plugin.
+        id = id == null || id.isEmpty() ? pluginId : id;
         ExtensionClass<T> previous = byId.putIfAbsent(id, new ExtensionClass<>(pluginId, type));
         if (previous != null) {
           throw new PluginLoadException(what + " '" + id + "' is contributed by two plugins, '"

@@ -1,5 +1,6 @@
 package io.opizontas.gateway.plugin;
 
+import io.opizontas.gateway.api.EndpointCalls;
 import io.opizontas.gateway.api.PluginContext;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
@@ -7,5 +8,6 @@ import org.slf4j.Logger;
 
 /** What the runtime lends one plugin id; shared by every extension instance of that plugin. */
 record RuntimePluginContext(
-    String pluginId, Clock clock, Logger logger, MemoryPluginMetrics metrics, ScheduledExecutorService scheduler)
+    String pluginId, Clock clock, Logger logger, MemoryPluginMetrics metrics, ScheduledExecutorService scheduler,
+    EndpointCalls endpointCalls)
     implements PluginContext {}

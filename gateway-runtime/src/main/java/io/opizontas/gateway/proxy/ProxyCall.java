@@ -63,6 +63,8 @@ final class ProxyCall implements Stream.Listener {
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
   private volatile boolean discardingRequest;
+  /** The backend's trailers ended the call: it answered, whatever the status (outlier ejection). */
+  private volatile boolean backendAnswered;
   // Guarded by lock.
   private boolean responseStarted;
   private boolean ended;
@@ -408,6 +410,7 @@ final class ProxyCall implements Stream.Listener {
 
   /** The backend's trailers: forwarded, then whatever of the request is still coming is let go. */
   private void forwardResponseEnd(HeadersFrame upstreamFrame) {
+    backendAnswered = true;
     if (end(statusOf(upstreamFrame)) == Ending.ALREADY_ENDED) {
       return;
     }
@@ -598,7 +601,8 @@ final class ProxyCall implements Stream.Listener {
     }
   }
 
-  private static void reportCallEnded(Balancer balancer, Endpoint endpoint, GrpcStatusCode status) {
+  private void reportCallEnded(Balancer balancer, Endpoint endpoint, GrpcStatusCode status) {
+    runtime.router().callEnded(service, endpoint, status, backendAnswered);
     try {
       balancer.onCallEnded(endpoint, status);
     } catch (RuntimeException | LinkageError e) {

@@ -7,26 +7,30 @@ import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
+import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.plugin.FailureLog;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Picks the endpoint a call goes to: the service's live endpoints from the {@link EndpointTable},
- * chosen by the service's balancer ({@link ServiceBalancers}).
+ * Picks the endpoint a call goes to: the service's routable endpoints from the {@link HealthTable}
+ * (registered in the {@link EndpointTable}, passing probes, not ejected), chosen by the service's
+ * balancer ({@link ServiceBalancers}).
  */
 public final class Router {
 
   private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
   private final EndpointTable table;
+  private final HealthTable health;
   private final ServiceBalancers balancers;
   private final FailureLog failures =
       new FailureLog(LOG, "a balancer", System::nanoTime, FailureLog.WINDOW);
 
-  public Router(EndpointTable table, ServiceBalancers balancers) {
+  public Router(EndpointTable table, HealthTable health, ServiceBalancers balancers) {
     this.table = table;
+    this.health = health;
     this.balancers = balancers;
   }
 
@@ -49,11 +53,11 @@ public final class Router {
    *     fails with UNAVAILABLE, and the failure is logged at most once per 10 s
    */
   public Endpoint pick(String service, ServiceRoute route, Call call) {
-    ServiceEndpoints endpoints = table.lookup(service);
-    if (endpoints == null || endpoints.isEmpty()) {
+    List<Endpoint> routable = health.routable(service);
+    if (routable == null || routable.isEmpty()) {
       return null;
     }
-    List<Endpoint> list = route.zone().prefer(endpoints.asList());
+    List<Endpoint> list = route.zone().prefer(routable);
     Balancer balancer = route.balancer();
     Endpoint picked;
     try {
@@ -76,11 +80,10 @@ public final class Router {
    * endpoint was tried or the service has none left.
    */
   public Endpoint untried(String service, ServiceRoute route, TriedEndpoints tried, Endpoint picked) {
-    ServiceEndpoints endpoints = table.lookup(service);
-    if (endpoints == null || endpoints.isEmpty()) {
+    List<Endpoint> all = health.routable(service);
+    if (all == null || all.isEmpty()) {
       return null;
     }
-    List<Endpoint> all = endpoints.asList();
     Endpoint found = firstUntried(route.zone().prefer(all), tried, picked);
     return found != null ? found : firstUntried(all, tried, picked);
   }
@@ -115,7 +118,16 @@ public final class Router {
     if (endpoints == null) {
       return GrpcStatus.of(GrpcStatusCode.UNIMPLEMENTED, "unknown service " + service);
     }
-    return GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "no endpoints for service " + service);
+    return GrpcStatus.of(GrpcStatusCode.UNAVAILABLE,
+        "no routable endpoint for service " + service + ": " + health.whyUnroutable(service));
+  }
+
+  /**
+   * A call {@link #pick} routed to {@code endpoint} ended with {@code status}, which came from the
+   * backend's trailers when {@code backendAnswered}: feeds outlier ejection.
+   */
+  public void callEnded(String service, Endpoint endpoint, GrpcStatusCode status, boolean backendAnswered) {
+    health.callEnded(service, endpoint, status, backendAnswered);
   }
 
   /** A balancer that failed its pick; the call fails with UNAVAILABLE and this message. */

@@ -7,6 +7,9 @@ import io.opizontas.gateway.config.ListenerTlsConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
+import io.opizontas.gateway.health.GatewayHealthService;
+import io.opizontas.gateway.health.HealthTable;
+import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
@@ -17,6 +20,7 @@ import io.opizontas.gateway.tls.ClientCertificates;
 import io.opizontas.gateway.tls.ListenerTls;
 import io.opizontas.gateway.tls.UpstreamTls;
 import io.opizontas.gateway.upstream.UpstreamPool;
+import io.opizontas.gateway.upstream.UpstreamUnaryCalls;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,15 +75,17 @@ public final class Gateway implements AutoCloseable {
   /** The TLS listener, or null when [server.tls] is not configured. */
   private final ServerConnector tlsConnector;
   private final EndpointTable endpoints;
+  private final HealthTable health;
   private final UpstreamPool upstreams;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      UpstreamPool upstreams, Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, Deque<AutoCloseable> started) {
     this.connector = connector;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
+    this.health = health;
     this.upstreams = upstreams;
     this.started = started;
   }
@@ -120,6 +126,8 @@ public final class Gateway implements AutoCloseable {
     CallFilters filters = plugins.startChain(config.chain());
     ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), System.getenv(BalancingConfig.ZONE_VARIABLE), plugins::startStrategy);
     EndpointTable endpoints = new EndpointTable();
+    HealthTable health = HealthTable.follow(endpoints, config.health());
+    started.push(health);
     RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
         id -> plugins.create(RegistryBackend.class, id), plugins::context, endpoints);
     started.push(registries);
@@ -135,8 +143,8 @@ public final class Gateway implements AutoCloseable {
         ? ListenerTls.start(config.tls().listener().get(), plugins::startTlsProvider)
         : null;
     ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, balancers), upstreams, filters, scheduler,
-        config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters,
+        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
     HttpConfiguration http = httpConfiguration(config.server());
     // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
     // is handed to h2c at once.
@@ -156,14 +164,27 @@ public final class Gateway implements AutoCloseable {
     // Backend sessions must outlive the client listener's drain, so they stop after it.
     upstreams.start();
     started.push(upstreams::stop);
+    // Probers may call endpoints over the same sessions as routed calls (grpc-health does).
+    plugins.lendEndpointCalls(new UpstreamUnaryCalls(upstreams, scheduler));
+    ProbeScheduler probes = ProbeScheduler.start(config.health(), endpoints, health, plugins::startProber);
+    if (probes != null) {
+      started.push(probes);
+    }
     EndpointTable.Subscription pruning =
         endpoints.follow(snapshot -> upstreams.serviceChanged(snapshot.service(), snapshot.asList()));
     started.push(pruning::close);
+    // The gateway's own health: answered until the listener has drained, NOT_SERVING from its start.
+    GatewayHealthService selfHealth = new GatewayHealthService(health);
+    started.push(selfHealth);
+    endpoints.gatewaySink().update(GatewayHealthService.SERVICE, Set.of(selfHealth.start()));
     server.start();
     Duration drainTimeout = config.server().drainTimeout();
-    started.push(() -> drain(server, listeners, scheduler, drainTimeout));
+    started.push(() -> {
+      selfHealth.draining();
+      drain(server, listeners, scheduler, drainTimeout);
+    });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, upstreams, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -268,6 +289,11 @@ public final class Gateway implements AutoCloseable {
   /** The live routing table; registry backends report into it. */
   public EndpointTable endpoints() {
     return endpoints;
+  }
+
+  /** The state of every endpoint: probes, ejections, what calls are routed to. */
+  public HealthTable health() {
+    return health;
   }
 
   /** The address the client listener is bound to (the real port when the config asked for 0). */

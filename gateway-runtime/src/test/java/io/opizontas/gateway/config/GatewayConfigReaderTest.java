@@ -459,8 +459,9 @@ class GatewayConfigReaderTest {
           .isEqualTo(
               ":4: server.listn: unknown key (known here: tls, listen, drain_timeout, max_concurrent_streams,"
                   + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
-      assertThat(refusal("[server]\n[health]\nenabled = true\n"))
-          .isEqualTo(":2: health: unknown key (known here: server, upstream, plugins, registries, chain, registration, balancing)");
+      assertThat(refusal("[server]\n[metrics]\nenabled = true\n"))
+          .isEqualTo(":2: metrics: unknown key (known here: server, upstream, plugins, registries, chain, registration,"
+              + " balancing, health)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\nrequired = true\n[[upstream.tls.services]]\n"
           + "pattern = \"a.*\"\nidentity = \"x\"\nrequired = true\n"))
           .startsWith(":7: upstream.tls.services.0.required: unknown key");
@@ -478,6 +479,63 @@ class GatewayConfigReaderTest {
       assertThat(refusal("[balancing.retries]\nbudget_percent = 101\n")).startsWith(":2: balancing.retries.budget_percent: ");
       assertThat(refusal("[balancing.retries]\nbudget = 1\n")).startsWith(":2: balancing.retries.budget: unknown key");
       assertThat(refusal("[balancing]\nzone = \"\"\n")).startsWith(":2: balancing.zone: ");
+    }
+
+    @Test
+    void healthHasProbersPerServiceThresholdsAndEjection() throws IOException {
+      GatewayConfig config = read("""
+          [health]
+          prober = "grpc-health"
+          interval = "5s"
+          timeout = "2s"
+          unhealthy_threshold = 3
+          healthy_threshold = 1
+          panic_threshold = 30
+
+          [health.ejection]
+          consecutive_failures = 7
+          base_time = "20s"
+          max_time = "2m"
+          max_percent = 34
+
+          [[health.services]]
+          pattern = "legacy.*"
+          prober = "tcp"
+
+          [[health.services]]
+          pattern = "cart.*"
+          prober = "grpc-health"
+          service = ""
+          unimplemented = "unhealthy"
+          """);
+
+      HealthConfig health = config.health();
+      assertThat(health.defaultProber().plugin()).isEqualTo("grpc-health");
+      assertThat(health.interval()).isEqualTo(Duration.ofSeconds(5));
+      assertThat(health.timeout()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(health.unhealthyThreshold()).isEqualTo(3);
+      assertThat(health.healthyThreshold()).isEqualTo(1);
+      assertThat(health.panicPercent()).isEqualTo(30);
+      assertThat(health.ejection()).isEqualTo(new HealthConfig.Ejection(7, Duration.ofSeconds(20), Duration.ofMinutes(2), 34));
+      assertThat(health.services()).hasSize(2);
+      assertThat(health.services().get(1).prober().settings())
+          .containsExactly(Map.entry("service", ""), Map.entry("unimplemented", "unhealthy"));
+      assertThat(health.probes()).isTrue();
+      assertThat(read("").health()).isEqualTo(HealthConfig.defaults());
+      assertThat(HealthConfig.defaults().probes()).isFalse();
+    }
+
+    @Test
+    void healthMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[health]\ninterval = \"1s\"\ntimeout = \"2s\"\n"))
+          .isEqualTo(":3: health.timeout: must not be longer than interval (1s): a probe would still run when the"
+              + " next one starts");
+      assertThat(refusal("[health]\npanic_threshold = 101\n")).startsWith(":2: health.panic_threshold: ");
+      assertThat(refusal("[health]\nunhealthy_threshold = 0\n")).startsWith(":2: health.unhealthy_threshold: ");
+      assertThat(refusal("[health.ejection]\nbase_time = \"1m\"\nmax_time = \"10s\"\n"))
+          .startsWith(":3: health.ejection.max_time: must not be shorter than base_time");
+      assertThat(refusal("[health.ejection]\nmax_share = 10\n")).startsWith(":2: health.ejection.max_share: unknown key");
+      assertThat(refusal("[[health.services]]\npattern = \"a.*\"\n")).isEqualTo(":1: health.services.0: 'prober' is missing");
     }
 
     @Test

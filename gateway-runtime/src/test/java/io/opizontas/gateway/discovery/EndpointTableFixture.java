@@ -2,7 +2,10 @@ package io.opizontas.gateway.discovery;
 
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.Metadata;
+import io.opizontas.gateway.config.HealthConfig;
+import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
 import java.util.HashSet;
@@ -13,7 +16,7 @@ import java.util.Set;
 final class EndpointTableFixture {
 
   final EndpointTable table = new EndpointTable();
-  final Router router = new Router(table, ServiceBalancers.roundRobin());
+  final Router router = new Router(table, HealthTable.follow(table, HealthConfig.defaults()), ServiceBalancers.roundRobin());
   final String[] names;
 
   private EndpointTableFixture(int services, int perService) {
@@ -56,8 +59,9 @@ final class EndpointTableFixture {
   }
 
   /**
-   * What the data path does per call: look the service up, pick an endpoint. The names cycle with a
-   * stride so successive lookups hit different buckets. Returns a checksum so the JIT keeps the work.
+   * What the data path does per call: look the service's routable endpoints up, pick one, and report
+   * the call's end (an answered call, for outlier ejection). The names cycle with a stride so
+   * successive lookups hit different buckets. Returns a checksum so the JIT keeps the work.
    */
   int lookupAndPick(int calls) {
     int checksum = 0;
@@ -66,7 +70,9 @@ final class EndpointTableFixture {
     for (int i = 0; i < calls; i++) {
       next = (next + 7919) % n;
       String service = names[next];
-      checksum += router.pick(service, router.route(service), CALL).port();
+      Endpoint picked = router.pick(service, router.route(service), CALL);
+      router.callEnded(service, picked, GrpcStatusCode.OK, true);
+      checksum += picked.port();
     }
     return checksum;
   }

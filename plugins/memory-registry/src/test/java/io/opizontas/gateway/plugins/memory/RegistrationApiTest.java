@@ -269,6 +269,10 @@ class RegistrationApiTest {
         Status.Code.PERMISSION_DENIED,
         "served by the gateway itself");
     assertStatus(
+        () -> blocking(ADMIN_TOKEN).register(register("10.0.0.1", 1000, "grpc.health.v1.Health")),
+        Status.Code.PERMISSION_DENIED,
+        "served by the gateway itself");
+    assertStatus(
         () -> blocking(POST_TOKEN).watch(WatchRequest.newBuilder().addServices("user.UserService").build()).next(),
         Status.Code.PERMISSION_DENIED,
         "user.UserService");
