@@ -572,7 +572,7 @@ public final class GatewayBenchmark {
         Run %s, %d s; %d CPUs (%s), Java %s (%s).
         Gateway JAVA_OPTS="%s"; settings: %s.
         %d rounds. Unary: %d B, %d in flight, %s warm-up per path, then %s per round; ping-pong: %d streams, same times.
-        Streams: %s messages, %s warm-up each way on each path.
+        Streams: %s messages, %s warm-up each way on each path.%s
 
         """,
         started, Duration.between(started, Instant.now()).toSeconds(), Runtime.getRuntime().availableProcessors(),
@@ -580,7 +580,9 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts(), options.gatewaySettings().isEmpty() ? "defaults" : String.join(", ", options.gatewaySettings()),
         options.rounds(), options.unarySize(), options.unaryConcurrency(), options.unaryWarmUp().toSeconds() + " s",
         options.unaryDuration().toSeconds() + " s", options.pingPongStreams(), bytes(options.messageSize()),
-        options.streamWarmUp().toSeconds() + " s");
+        options.streamWarmUp().toSeconds() + " s", !options.runs("tls") ? "" : String.format(Locale.ROOT,
+            "%nTLS: mutual TLS on both legs; streams of %s; new connections on %d threads, %s ms per round.",
+            bytes(options.tlsStreamBytes()), options.handshakeConcurrency(), options.handshakeDuration().toMillis()));
   }
 
   /** The unary scenarios' name in the report (the tls scenario looks their ratios up by it). */
