@@ -103,6 +103,9 @@ public final class GatewayBenchmark {
       if (options.runs("balancing") && options.gateway()) {
         balancing(backend.getPort());
       }
+      if (options.runs("tls") && options.gateway() && options.direct()) {
+        new TlsComparison(options, report, this::gatewayToml).run();
+      }
       if (options.runs("scaling") && options.gateway()) {
         new Scaling(options, report, this::gatewayToml).run(backend.getPort());
       }
@@ -304,7 +307,7 @@ public final class GatewayBenchmark {
   }
 
   private void unary(int concurrency) throws Exception {
-    String name = String.format(Locale.ROOT, "unary %d B, %d in flight", options.unarySize(), concurrency);
+    String name = unaryName(options.unarySize(), concurrency);
     System.out.println(name);
     // The warm-up runs at --unary-concurrency even for one in flight: the JITs then see as many calls
     // as in the unary scenario, and their compile time stays out of the measured CPU per call. After
@@ -428,8 +431,7 @@ public final class GatewayBenchmark {
   }
 
   private void stream(String kind, Work<StreamTransfer.Result> transfer) throws Exception {
-    String name = String.format(Locale.ROOT, "%s %s in %s messages", kind, bytes(options.streamBytes()),
-        bytes(options.messageSize()));
+    String name = streamName(kind, options.streamBytes(), options.messageSize());
     String passes = name + " passes through the gateway (" + options.gatewayJavaOpts() + ")";
     System.out.println(name);
     Rounds<StreamTransfer.Result> rounds;
@@ -570,7 +572,7 @@ public final class GatewayBenchmark {
         Run %s, %d s; %d CPUs (%s), Java %s (%s).
         Gateway JAVA_OPTS="%s"; settings: %s.
         %d rounds. Unary: %d B, %d in flight, %s warm-up per path, then %s per round; ping-pong: %d streams, same times.
-        Streams: %s messages, %s warm-up each way on each path.
+        Streams: %s messages, %s warm-up each way on each path.%s
 
         """,
         started, Duration.between(started, Instant.now()).toSeconds(), Runtime.getRuntime().availableProcessors(),
@@ -578,7 +580,19 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts(), options.gatewaySettings().isEmpty() ? "defaults" : String.join(", ", options.gatewaySettings()),
         options.rounds(), options.unarySize(), options.unaryConcurrency(), options.unaryWarmUp().toSeconds() + " s",
         options.unaryDuration().toSeconds() + " s", options.pingPongStreams(), bytes(options.messageSize()),
-        options.streamWarmUp().toSeconds() + " s");
+        options.streamWarmUp().toSeconds() + " s", !options.runs("tls") ? "" : String.format(Locale.ROOT,
+            "%nTLS: mutual TLS on both legs; streams of %s; new connections on %d threads, %s ms per round.",
+            bytes(options.tlsStreamBytes()), options.handshakeConcurrency(), options.handshakeDuration().toMillis()));
+  }
+
+  /** The unary scenarios' name in the report (the tls scenario looks their ratios up by it). */
+  static String unaryName(int size, int concurrency) {
+    return String.format(Locale.ROOT, "unary %d B, %d in flight", size, concurrency);
+  }
+
+  /** The upload and download scenarios' name in the report. */
+  static String streamName(String kind, long bytes, int messageSize) {
+    return String.format(Locale.ROOT, "%s %s in %s messages", kind, bytes(bytes), bytes(messageSize));
   }
 
   private static String cpuModel() throws IOException {

@@ -21,14 +21,18 @@ import java.util.regex.Pattern;
 final class GatewayProcess implements AutoCloseable {
 
   private static final Pattern LISTENING = Pattern.compile("Opizontas gateway listening on .*:(\\d+) \\(h2c\\)");
+  /** The same start-up line names the TLS listener after the h2c one, when [server.tls] is set. */
+  private static final Pattern TLS_LISTENING = Pattern.compile("\\(h2c\\) and .*:(\\d+) \\(h2 over TLS");
 
   private final Process process;
   private final int port;
+  private final int tlsPort;
   private final Path log;
 
-  private GatewayProcess(Process process, int port, Path log) {
+  private GatewayProcess(Process process, int[] ports, Path log) {
     this.process = process;
-    this.port = port;
+    this.port = ports[0];
+    this.tlsPort = ports[1];
     this.log = log;
   }
 
@@ -49,7 +53,7 @@ final class GatewayProcess implements AutoCloseable {
         .redirectErrorStream(true);
     builder.environment().put("JAVA_OPTS", javaOpts);
     Process process = builder.start();
-    CompletableFuture<Integer> port = new CompletableFuture<>();
+    CompletableFuture<int[]> port = new CompletableFuture<>();
     Thread pump = new Thread(() -> copyOutput(process, log, port), "gateway-output");
     pump.setDaemon(true);
     pump.start();
@@ -62,7 +66,7 @@ final class GatewayProcess implements AutoCloseable {
   }
 
   /** Copies the gateway's output to the log file, and learns its port on the way. */
-  private static void copyOutput(Process process, Path log, CompletableFuture<Integer> port) {
+  private static void copyOutput(Process process, Path log, CompletableFuture<int[]> port) {
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
       String line;
@@ -70,7 +74,8 @@ final class GatewayProcess implements AutoCloseable {
         out.println(line);
         Matcher listening = LISTENING.matcher(line);
         if (!port.isDone() && listening.find()) {
-          port.complete(Integer.parseInt(listening.group(1)));
+          Matcher tls = TLS_LISTENING.matcher(line);
+          port.complete(new int[] {Integer.parseInt(listening.group(1)), tls.find() ? Integer.parseInt(tls.group(1)) : -1});
         }
       }
       port.completeExceptionally(new IllegalStateException("the gateway exited with " + process.waitFor()));
@@ -81,6 +86,11 @@ final class GatewayProcess implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** The TLS listener's port; -1 without {@code [server.tls]}. */
+  int tlsPort() {
+    return tlsPort;
   }
 
   /** The gateway JVM's process id: the launcher execs java, so it is the launcher's. */

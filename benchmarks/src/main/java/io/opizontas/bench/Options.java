@@ -32,12 +32,15 @@ record Options(
     List<Integer> scalingConnections,
     List<Integer> scalingStreams,
     List<Integer> scalingEndpoints,
-    Duration scalingHold) {
+    Duration scalingHold,
+    long tlsStreamBytes,
+    Duration handshakeDuration,
+    int handshakeConcurrency) {
 
   static final Set<String> ALL_SCENARIOS = Set.of("unary", "unary1", "pingpong", "upload", "download", "slow", "chain",
-      "balancing", "scaling");
+      "balancing", "tls", "scaling");
   /** Every scenario but {@code scaling}, which takes minutes and is run on purpose. */
-  static final String DEFAULT_SCENARIOS = "unary,unary1,pingpong,upload,download,slow,chain,balancing";
+  static final String DEFAULT_SCENARIOS = "unary,unary1,pingpong,upload,download,slow,chain,balancing,tls";
   static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
 
   static final String USAGE = """
@@ -47,7 +50,7 @@ record Options(
         --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
         --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
         --scenarios=LIST            comma-separated, of unary,unary1,pingpong,upload,
-                                    download,slow,chain,balancing,scaling                 all but scaling
+                                    download,slow,chain,balancing,tls,scaling             all but scaling
                                     unary1: unary with one call in flight; reports the
                                     latency the gateway adds (issue 11)
                                     pingpong: bidi streams, each with one message in
@@ -56,6 +59,9 @@ record Options(
                                     against one with five no-op filters (issue 3)
                                     balancing: unary through gateways to 1 backend and to
                                     3 (round-robin, least-request), and direct (issue 8)
+                                    tls: unary, upload, download and new connections,
+                                    mutual TLS on both legs, direct vs through a second
+                                    gateway with [server.tls] and [upstream.tls] (issue 10)
                                     scaling: gateway RSS, CPU, files and threads with many
                                     idle connections, many open streams, many endpoints;
                                     several minutes, so only when named (issue 11)
@@ -73,6 +79,10 @@ record Options(
         --slow-rate=SIZE            the slow reader's bytes per second                    10000000
         --pingpong-streams=N        pingpong's streams (messages of --unary-size, timed
                                     as --unary-warmup and --unary-duration)               16
+        --tls-stream-bytes=SIZE     bytes of the tls scenario's upload and download       256MiB
+        --handshake-duration=DURATION  new TLS connections per round and path (and once
+                                    unmeasured per path before)                           3s
+        --handshake-concurrency=N   threads making new TLS connections                    4
         --scaling-connections=LIST  idle client connections, step by step                 10,1000,10000
         --scaling-streams=LIST      open bidi streams (over connections of 1,000 each)    10,1000,5000
         --scaling-endpoints=LIST    backend endpoints of the unary scaling gateways       1,10,100
@@ -117,11 +127,14 @@ record Options(
         counts("scaling-connections", values.getOrDefault("scaling-connections", "10,1000,10000")),
         counts("scaling-streams", values.getOrDefault("scaling-streams", "10,1000,5000")),
         counts("scaling-endpoints", values.getOrDefault("scaling-endpoints", "1,10,100")),
-        duration(values.getOrDefault("scaling-hold", "5s")));
+        duration(values.getOrDefault("scaling-hold", "5s")),
+        size(values.getOrDefault("tls-stream-bytes", "256MiB")),
+        duration(values.getOrDefault("handshake-duration", "3s")),
+        Integer.parseInt(values.getOrDefault("handshake-concurrency", "4")));
     values.keySet().removeAll(Set.of("distribution", "output", "gateway-java-opts", "scenarios", "paths", "rounds", "unary-concurrency",
         "unary-size", "unary-warmup", "unary-duration", "stream-bytes", "stream-warmup", "message-size",
         "slow-bytes", "slow-rate", "pingpong-streams", "scaling-connections", "scaling-streams", "scaling-endpoints",
-        "scaling-hold"));
+        "scaling-hold", "tls-stream-bytes", "handshake-duration", "handshake-concurrency"));
     if (!values.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + values.keySet() + "\n" + USAGE);
     }

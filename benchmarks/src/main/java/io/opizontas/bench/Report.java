@@ -75,6 +75,14 @@ final class Report {
         metric, numbers(direct), numbers(gateway), comparison.ratio());
   }
 
+  /** The ratio of a comparison this run has reported already, by its scenario and metric; NaN if none. */
+  double ratio(String scenario, String metric) {
+    return comparisons.stream()
+        .filter(c -> c.scenario().equals(scenario) && c.metric().equals(metric))
+        .mapToDouble(Comparison::ratio)
+        .findFirst().orElse(Double.NaN);
+  }
+
   void resources(String scenario, ProcessWatch.Usage gateway, double benchCpuDirect, double benchCpuGateway) {
     resources.add(new Resources(scenario, gateway, benchCpuDirect, benchCpuGateway));
     System.out.printf(Locale.ROOT, "  gateway RSS start %s, peak %s, end %s; gateway CPU %.1f s%n",
