@@ -182,9 +182,7 @@ final class ProxyCall implements Stream.Listener {
     }
     if (!picked(balancer, endpoint)) {
       // The call ended while it was being routed: the pick is over at once.
-      if (balancer != null) {
-        reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
-      }
+      reportCallEnded(balancer, endpoint, GrpcStatusCode.CANCELLED);
       return;
     }
     Endpoint target = endpoint;
@@ -596,13 +594,20 @@ final class ProxyCall implements Stream.Listener {
       pickedBalancer = null;
       pickedEndpoint = null;
     }
-    if (balancer != null) {
+    if (endpoint != null) {
       reportCallEnded(balancer, endpoint, status);
     }
   }
 
+  /**
+   * Tells outlier ejection, and the balancer that picked {@code endpoint} (null for a retry's own
+   * choice), that a call on it ended.
+   */
   private void reportCallEnded(Balancer balancer, Endpoint endpoint, GrpcStatusCode status) {
     runtime.router().callEnded(service, endpoint, status, backendAnswered);
+    if (balancer == null) {
+      return;
+    }
     try {
       balancer.onCallEnded(endpoint, status);
     } catch (RuntimeException | LinkageError e) {

@@ -6,7 +6,9 @@ import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.config.BalancingConfig;
+import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
+import io.opizontas.gateway.health.HealthTable;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,7 +76,8 @@ class ZonePreferenceTest {
   private Router router(String configured, String environment) {
     BalancingConfig config = new BalancingConfig(BalancingConfig.defaults().defaultStrategy(), List.of(), configured,
         BalancingConfig.Retries.DEFAULTS);
-    return new Router(table, ServiceBalancers.start(config, environment, section -> null));
+    return new Router(table, HealthTable.follow(table, HealthConfig.defaults()),
+        ServiceBalancers.start(config, environment, section -> null));
   }
 
   private void publish(Endpoint... endpoints) {

@@ -14,11 +14,10 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
+import io.grpc.CallOptions;
+import io.grpc.stub.ClientCalls;
+import io.opizontas.gateway.testing.ByteService;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
@@ -44,19 +43,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsulGatewayIT {
 
-  private static final String HEALTH = HealthGrpc.SERVICE_NAME;
+  /** Any backend service: the gateway serves grpc.health.v1.Health itself, so it cannot be routed. */
+  private static final String SERVICE = ByteService.SERVICE;
 
   @Test
   void routingFollowsConsul(@TempDir Path plugins) throws Exception {
     Path jar = Path.of(System.getProperty("plugin.jar"));
     Files.copy(jar, plugins.resolve(jar.getFileName()));
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus(HEALTH, HealthCheckResponse.ServingStatus.SERVING);
     Server backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(health.getHealthService()).build().start();
+        .addService(new ByteService().definition()).build().start();
     WireMockServer consul = new WireMockServer(options().dynamicPort());
     consul.start();
-    healthAnswer(consul, 1, "[{\"Node\": {\"Address\": \"127.0.0.1\"}, \"Service\": {\"Service\": \"" + HEALTH
+    healthAnswer(consul, 1, "[{\"Node\": {\"Address\": \"127.0.0.1\"}, \"Service\": {\"Service\": \"" + SERVICE
         + "\", \"Port\": " + backend.getPort() + "}}]");
     ServerConfig d = ServerConfig.defaults();
     GatewayConfig config = new GatewayConfig(
@@ -65,25 +63,25 @@ class ConsulGatewayIT {
         UpstreamConfig.defaults(),
         new PluginsConfig(plugins),
         List.of(new PluginSection("consul",
-            Map.of("address", consul.baseUrl(), "services", List.of(HEALTH), "wait", "1s"), "ConsulGatewayIT")),
+            Map.of("address", consul.baseUrl(), "services", List.of(SERVICE), "wait", "1s"), "ConsulGatewayIT")),
         List.of(),
         new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of()));
     try (Gateway gateway = Gateway.start(config)) {
       ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.address().getPort()).usePlaintext().build();
       try {
-        assertThat(check(channel)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(echo(channel)).containsExactly(7);
 
         healthAnswer(consul, 2, "[]");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-            assertThatThrownBy(() -> check(channel)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThatThrownBy(() -> echo(channel)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-              assertThat(e.getStatus().getDescription()).contains(HEALTH);
+              assertThat(e.getStatus().getDescription()).contains(SERVICE);
             }));
 
-        healthAnswer(consul, 3, "[{\"Node\": {\"Address\": \"127.0.0.1\"}, \"Service\": {\"Service\": \"" + HEALTH
+        healthAnswer(consul, 3, "[{\"Node\": {\"Address\": \"127.0.0.1\"}, \"Service\": {\"Service\": \"" + SERVICE
             + "\", \"Port\": " + backend.getPort() + "}}]");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-            .until(() -> check(channel) == HealthCheckResponse.ServingStatus.SERVING);
+            .until(() -> echo(channel).length == 1);
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -94,12 +92,12 @@ class ConsulGatewayIT {
   }
 
   private static void healthAnswer(WireMockServer consul, long index, String body) {
-    consul.stubFor(get(urlPathEqualTo("/v1/health/service/" + HEALTH))
+    consul.stubFor(get(urlPathEqualTo("/v1/health/service/" + SERVICE))
         .willReturn(okJson(body).withHeader("X-Consul-Index", String.valueOf(index))));
   }
 
-  private static HealthCheckResponse.ServingStatus check(ManagedChannel channel) {
-    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(HEALTH).build()).getStatus();
+  private static byte[] echo(ManagedChannel channel) {
+    return ClientCalls.blockingUnaryCall(channel, ByteService.ECHO,
+        CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[] {7});
   }
 }

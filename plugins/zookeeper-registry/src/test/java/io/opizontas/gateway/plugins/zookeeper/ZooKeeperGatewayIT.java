@@ -8,11 +8,10 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
+import io.grpc.CallOptions;
+import io.grpc.stub.ClientCalls;
+import io.opizontas.gateway.testing.ByteService;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.client.GatewayRegistration;
 import io.opizontas.gateway.config.GatewayConfig;
@@ -54,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ZooKeeperGatewayIT {
 
-  private static final String HEALTH = HealthGrpc.SERVICE_NAME;
+  /** Any backend service: the gateway serves grpc.health.v1.Health itself, so it cannot be routed. */
+  private static final String SERVICE = ByteService.SERVICE;
   /** Short, so that a lease kept alive over several TTLs proves the keep-alives work. */
   private static final Duration TTL = Duration.ofSeconds(2);
 
@@ -69,9 +69,8 @@ class ZooKeeperGatewayIT {
     Files.copy(jar, plugins.resolve(jar.getFileName()));
     zookeeper = new TestingCluster(3);
     zookeeper.start();
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus(HEALTH, HealthCheckResponse.ServingStatus.SERVING);
-    backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(health.getHealthService()).build().start();
+    backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new ByteService().definition()).build().start();
   }
 
   @AfterEach
@@ -113,16 +112,10 @@ class ZooKeeperGatewayIT {
     return "127.0.0.1:" + gateway.address().getPort();
   }
 
-  private static HealthCheckResponse.ServingStatus check(ManagedChannel channel) {
-    return HealthGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(HEALTH).build())
-        .getStatus();
-  }
-
   private static boolean serves(ManagedChannel channel) {
     try {
-      return check(channel) == HealthCheckResponse.ServingStatus.SERVING;
+      return ClientCalls.blockingUnaryCall(channel, ByteService.ECHO,
+          CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[] {7}).length == 1;
     } catch (StatusRuntimeException e) {
       return false;
     }
@@ -131,7 +124,7 @@ class ZooKeeperGatewayIT {
   private GatewayRegistration registerBackend(Gateway... gateways) {
     GatewayRegistration.Builder builder = GatewayRegistration.builder()
         .token(RegistrationCredentials.TOKEN)
-        .service(HEALTH)
+        .service(SERVICE)
         .address("127.0.0.1", backend.getPort());
     for (Gateway gateway : gateways) {
       builder.gateway(target(gateway));
@@ -149,7 +142,7 @@ class ZooKeeperGatewayIT {
     long registered = System.nanoTime();
     RegisterResponse lease = RegistryGrpc.newBlockingStub(channel(a))
         .withInterceptors(RegistrationCredentials.bearer())
-        .register(RegisterRequest.newBuilder().addServices(HEALTH)
+        .register(RegisterRequest.newBuilder().addServices(SERVICE)
             .setEndpoint(io.opizontas.registry.v1.Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.getPort()))
             .build());
     await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> serves(viaB));
@@ -245,7 +238,7 @@ class ZooKeeperGatewayIT {
       Gateway a = gateway();
       RegistryGrpc.RegistryBlockingStub stub = RegistryGrpc.newBlockingStub(channel(a)).withInterceptors(RegistrationCredentials.bearer());
       for (int i = 0; i < 20; i++) {
-        RegisterResponse answer = stub.register(RegisterRequest.newBuilder().addServices(HEALTH)
+        RegisterResponse answer = stub.register(RegisterRequest.newBuilder().addServices(SERVICE)
             .setEndpoint(io.opizontas.registry.v1.Endpoint.newBuilder().setHost("127.0.0.1").setPort(backend.getPort()))
             .build());
         assertThat(answer.getLeaseId()).isNotEqualTo("stolen");
@@ -262,7 +255,7 @@ class ZooKeeperGatewayIT {
       legacy.start();
       ServiceDiscovery<Void> discovery = ServiceDiscoveryBuilder.builder(Void.class).client(legacy).basePath("/services").build();
       discovery.start();
-      discovery.registerService(ServiceInstance.<Void>builder().name(HEALTH).address("127.0.0.1").port(backend.getPort()).build());
+      discovery.registerService(ServiceInstance.<Void>builder().name(SERVICE).address("127.0.0.1").port(backend.getPort()).build());
       ManagedChannel viaB = channel(b);
       await().atMost(Duration.ofSeconds(10)).until(() -> serves(viaB));
       discovery.close();

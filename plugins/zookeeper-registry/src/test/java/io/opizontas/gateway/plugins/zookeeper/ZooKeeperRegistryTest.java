@@ -196,14 +196,14 @@ class ZooKeeperRegistryTest {
       discovery.start();
       ServiceInstance<InstanceDetails> instance =
           ServiceInstance.<InstanceDetails>builder()
-              .name("grpc.health.v1.Health")
+              .name("legacy.Inventory")
               .address("10.0.0.10")
               .port(50060)
               .payload(new InstanceDetails())
               .build();
       ServiceInstance<InstanceDetails> tlsOnly =
           ServiceInstance.<InstanceDetails>builder()
-              .name("grpc.health.v1.Health")
+              .name("legacy.Inventory")
               .address("10.0.0.11")
               .sslPort(50443)
               .build();
@@ -211,10 +211,10 @@ class ZooKeeperRegistryTest {
       discovery.registerService(tlsOnly);
 
       await().atMost(Duration.ofSeconds(5))
-          .until(() -> endpoints(b, "grpc.health.v1.Health").equals(List.of(Endpoint.of("10.0.0.10", 50060))));
+          .until(() -> endpoints(b, "legacy.Inventory").equals(List.of(Endpoint.of("10.0.0.10", 50060))));
 
       discovery.unregisterService(instance);
-      await().atMost(Duration.ofSeconds(5)).until(() -> endpoints(b, "grpc.health.v1.Health").isEmpty());
+      await().atMost(Duration.ofSeconds(5)).until(() -> endpoints(b, "legacy.Inventory").isEmpty());
       discovery.close();
     }
   }
