@@ -8,6 +8,7 @@ import io.opizontas.gateway.routing.RetryBudget;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceRoute;
 import io.opizontas.gateway.routing.TriedEndpoints;
+import io.opizontas.gateway.upstream.UpstreamPool;
 import io.opizontas.gateway.upstream.UpstreamSession;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -194,7 +195,14 @@ final class ProxyCall implements Stream.Listener {
 
       @Override
       public void failed(Throwable failure) {
-        retryOrFail(target, describe(failure), false, fields);
+        if (failure instanceof UpstreamPool.RefusedPlaintext) {
+          // Not the endpoint's doing: its pick ends without counting as its failure, and no
+          // other endpoint of the service would be allowed either.
+          endPick(GrpcStatusCode.FAILED_PRECONDITION);
+          answer(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, failure.getMessage()));
+        } else {
+          retryOrFail(target, describe(failure), false, fields);
+        }
       }
     });
   }

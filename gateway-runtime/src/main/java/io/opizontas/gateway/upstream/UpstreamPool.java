@@ -147,8 +147,14 @@ public final class UpstreamPool extends ContainerLifeCycle {
   /** Sessions are shared by calls to the same address over the same leg, and only by them. */
   private record SessionKey(String address, UpstreamTls.Leg leg) {}
 
-  /** A call that would have gone in plaintext to a service that requires TLS. */
-  private static final class RefusedPlaintext extends Exception {
+  /**
+   * A call that would have gone in plaintext to a service that requires TLS: the configuration
+   * refused it, not the endpoint, so no other endpoint would take it and the endpoint is not to
+   * blame.
+   */
+  public static final class RefusedPlaintext extends Exception {
+    private static final long serialVersionUID = 1L;
+
     RefusedPlaintext(String why) {
       super(why, null, false, false);
     }
