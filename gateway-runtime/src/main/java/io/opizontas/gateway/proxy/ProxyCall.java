@@ -560,6 +560,7 @@ final class ProxyCall implements Stream.Listener {
   private Ending end(GrpcStatusCode status) {
     boolean started;
     RetryBudget budget;
+    boolean retried;
     try (AutoLock ignored = lock.lock()) {
       if (ended) {
         return Ending.ALREADY_ENDED;
@@ -567,11 +568,12 @@ final class ProxyCall implements Stream.Listener {
       ended = true;
       started = responseStarted;
       budget = route == null ? null : route.budget();
+      retried = retrying;
     }
     cancelDeadline();
     endPick(status);
     if (budget != null) {
-      budget.callEnded(retrying);
+      budget.callEnded(retried);
     }
     return started ? Ending.MID_RESPONSE : Ending.BEFORE_RESPONSE;
   }
