@@ -3,13 +3,12 @@ package io.opizontas.gateway.discovery;
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
+import io.opizontas.gateway.testing.BareCall;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 
 /** A routing table of {@code services} × {@code perService} endpoints and the names to look up. */
@@ -32,27 +31,7 @@ final class EndpointTableFixture {
   }
 
   /** A call without metadata: round-robin reads none. */
-  private static final Call CALL = new Call() {
-    @Override
-    public String service() {
-      return "pkg.Service";
-    }
-
-    @Override
-    public String method() {
-      return "Method";
-    }
-
-    @Override
-    public Metadata requestHeaders() {
-      throw new UnsupportedOperationException("round-robin reads no metadata");
-    }
-
-    @Override
-    public Map<String, String> attributes() {
-      return Map.of();
-    }
-  };
+  private static final Call CALL = new BareCall("pkg.Service", "Method");
 
   static EndpointTableFixture of(int services, int perService) {
     return new EndpointTableFixture(services, perService);

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
-import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.health.HealthTable;
+import io.opizontas.gateway.testing.BareCall;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +24,8 @@ class ZonePreferenceTest {
   private static final Endpoint US = zoned("10.0.0.2", "us-1");
   private static final Endpoint EU_B = zoned("10.0.0.3", "eu-1");
   private static final Endpoint UNZONED = Endpoint.of("10.0.0.4", 50051);
+
+  private static final Call CALL = new BareCall(SERVICE, "Pay");
 
   private final EndpointTable table = new EndpointTable();
 
@@ -96,26 +98,4 @@ class ZonePreferenceTest {
   private static Endpoint zoned(String host, String zone) {
     return new Endpoint(host, 50051, 1, zone, Map.of());
   }
-
-  private static final Call CALL = new Call() {
-    @Override
-    public String service() {
-      return SERVICE;
-    }
-
-    @Override
-    public String method() {
-      return "Pay";
-    }
-
-    @Override
-    public Metadata requestHeaders() {
-      throw new UnsupportedOperationException("round-robin reads no metadata");
-    }
-
-    @Override
-    public Map<String, String> attributes() {
-      return Map.of();
-    }
-  };
 }
