@@ -1,5 +1,7 @@
 package io.opizontas.gateway.plugins.health;
 
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -23,6 +25,7 @@ import java.lang.management.ThreadInfo;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -144,9 +147,7 @@ public final class HealthBenchmark {
     for (int trial = 0; trial < trials; trial++) {
       Backend victim = new Backend(Set.of(SERVICE));
       TestGateways.route(gateway, java.util.Map.of(SERVICE, List.of(a.endpoint(), b.endpoint(), victim.endpoint())));
-      while (victim.calls.get() < 50) {
-        Thread.sleep(10); // a harness, not a test: waiting for the victim to take its share
-      }
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> victim.calls.get() >= 50);
       victimAddress[0] = victim.endpoint().address();
       lastFailureNamingVictim.set(0);
       long t0 = System.nanoTime();
@@ -155,9 +156,8 @@ public final class HealthBenchmark {
       } else {
         victim.server.shutdownNow();
       }
-      while (routable(gateway, victim.endpoint())) {
-        Thread.sleep(1);
-      }
+      await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+          .until(() -> !routable(gateway, victim.endpoint()));
       out[trial] = System.nanoTime() - t0;
       Thread.sleep(3_500); // every call routed before it left has ended (3 s deadlines)
       long lastRouted = hang ? victim.lastArrival.get() : lastFailureNamingVictim.get();
