@@ -2,10 +2,9 @@ package io.opizontas.gateway.proxy;
 
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.upstream.UpstreamPool;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * What every call shares: routing, the upstream sessions, the filter chain, the timer, and how many
+ * What every call shares: routing, the upstream sessions, the filter chain, the deadlines of calls in flight, and how many
  * gateways a call may pass before it counts as a routing loop.
  */
-record CallRuntime(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler, int maxHops) {}
+record CallRuntime(Router router, UpstreamPool upstreams, CallFilters filters, CallDeadlines deadlines, int maxHops) {}

@@ -56,7 +56,7 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
   /** An acceptor that hands client certificates on as {@code certificates} says (may be null). */
   public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
       int maxHeaderListSize, int maxHops, ClientCertificates certificates) {
-    this.runtime = new CallRuntime(router, upstreams, filters, scheduler, maxHops);
+    this.runtime = new CallRuntime(router, upstreams, filters, new CallDeadlines(scheduler), maxHops);
     this.maxHeaderListSize = maxHeaderListSize;
     this.certificates = certificates;
   }

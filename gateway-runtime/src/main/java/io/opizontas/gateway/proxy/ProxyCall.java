@@ -10,7 +10,6 @@ import io.opizontas.gateway.routing.ServiceRoute;
 import io.opizontas.gateway.routing.TriedEndpoints;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import io.opizontas.gateway.upstream.UpstreamSession;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
@@ -22,10 +21,10 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.http2.hpack.HpackException;
+import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.AutoLock;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <p>This object is the client stream's listener; {@link Upstream} is the backend stream's, one per
  * attempt.
  */
-final class ProxyCall implements Stream.Listener {
+final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyCall.class);
 
@@ -78,7 +77,6 @@ final class ProxyCall implements Stream.Listener {
   private boolean retrying;
   private Balancer pickedBalancer;
   private Endpoint pickedEndpoint;
-  private Scheduler.Task deadline;
   /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
   private volatile long deadlineNanos;
   private volatile boolean hasDeadline;
@@ -104,10 +102,7 @@ final class ProxyCall implements Stream.Listener {
     if (timeoutNanos >= 0) {
       deadlineNanos = System.nanoTime() + timeoutNanos;
       hasDeadline = true;
-      Scheduler.Task task = runtime.scheduler().schedule(this::deadlineExpired, timeoutNanos, TimeUnit.NANOSECONDS);
-      try (AutoLock ignored = lock.lock()) {
-        deadline = task;
-      }
+      runtime.deadlines().watch(this);
     }
     int hops = GatewayHops.of(fields);
     if (hops >= runtime.maxHops()) {
@@ -547,7 +542,12 @@ final class ProxyCall implements Stream.Listener {
     return hasDeadline && System.nanoTime() - deadlineNanos >= 0;
   }
 
-  private void deadlineExpired() {
+  @Override
+  public long getExpireNanoTime() {
+    return hasDeadline ? deadlineNanos : Long.MAX_VALUE;
+  }
+
+  void deadlineExpired() {
     answer(GrpcStatus.of(GrpcStatusCode.DEADLINE_EXCEEDED,
         "deadline exceeded (grpc-timeout " + request.getHttpFields().get("grpc-timeout") + ") waiting for " + service));
   }
@@ -654,13 +654,8 @@ final class ProxyCall implements Stream.Listener {
   }
 
   private void cancelDeadline() {
-    Scheduler.Task task;
-    try (AutoLock ignored = lock.lock()) {
-      task = deadline;
-      deadline = null;
-    }
-    if (task != null) {
-      task.cancel();
+    if (hasDeadline) {
+      runtime.deadlines().forget(this);
     }
   }
 
