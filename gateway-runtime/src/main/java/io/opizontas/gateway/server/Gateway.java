@@ -134,6 +134,11 @@ public final class Gateway implements AutoCloseable {
 
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("opizontas");
+    // No reserved threads: Jetty then runs each HTTP/2 connection's non-blocking I/O work on the
+    // selector thread that saw the event (as Envoy's workers do), instead of waking a reserved thread
+    // to take over selecting for every read. Nothing the data path runs blocks: filters run on their
+    // own pool, and balancers must not block (Balancer's contract).
+    threads.setReservedThreads(0);
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
     Server server = new Server(threads, scheduler, buffers);
     UpstreamTls upstreamTls = UpstreamTls.start(config.tls().upstream(), plugins::startTlsProvider);
