@@ -541,7 +541,7 @@ public final class GatewayBenchmark {
         .build();
   }
 
-  /** The gateway's configuration: loopback, port 0, a static route to the backends, plus --gateway-set. */
+  /** The gateway's configuration: loopback, port 0 (admin too), a static route to the backends, plus --gateway-set. */
   private String gatewayToml(int... backendPorts) {
     Map<String, StringBuilder> sections = new LinkedHashMap<>();
     sections.computeIfAbsent("server", s -> new StringBuilder())
@@ -556,6 +556,11 @@ public final class GatewayBenchmark {
       sections.computeIfAbsent(setting.substring(0, dot), s -> new StringBuilder())
           .append(setting, dot + 1, equals).append(" = ")
           .append(value.matches("-?\\d+|true|false|\".*\"") ? value : "\"" + value + "\"").append('\n');
+    }
+    // Several gateways run at once: each admin listener takes a free port unless --gateway-set says otherwise.
+    StringBuilder admin = sections.computeIfAbsent("admin", s -> new StringBuilder());
+    if (!admin.toString().contains("listen =")) {
+      admin.append("listen = \"127.0.0.1:0\"\n");
     }
     String tables = sections.entrySet().stream()
         .map(e -> "[" + e.getKey() + "]\n" + e.getValue())

@@ -1,5 +1,8 @@
 package io.opizontas.gateway.server;
 
+import io.opizontas.gateway.admin.AdminRoute;
+import io.opizontas.gateway.admin.AdminServer;
+import io.opizontas.gateway.admin.Healthz;
 import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.GatewayConfig;
@@ -25,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
@@ -77,16 +81,19 @@ public final class Gateway implements AutoCloseable {
   private final EndpointTable endpoints;
   private final HealthTable health;
   private final UpstreamPool upstreams;
+  /** The admin listener, or null when [admin] listen = "off". */
+  private final AdminServer admin;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      HealthTable health, UpstreamPool upstreams, Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, AdminServer admin, Deque<AutoCloseable> started) {
     this.connector = connector;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.health = health;
     this.upstreams = upstreams;
+    this.admin = admin;
     this.started = started;
   }
 
@@ -177,14 +184,26 @@ public final class Gateway implements AutoCloseable {
     GatewayHealthService selfHealth = new GatewayHealthService(health);
     started.push(selfHealth);
     endpoints.gatewaySink().update(GatewayHealthService.SERVICE, Set.of(selfHealth.start()));
+    // Before the client listener: a taken admin port refuses the start before any call is accepted.
+    // It stops after the drain, so that /healthz says "draining" and /metrics is scraped meanwhile.
+    Healthz healthz = new Healthz();
+    List<AdminRoute> adminRoutes = new ArrayList<>();
+    adminRoutes.add(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz));
+    AdminServer admin = config.admin().listen().isPresent()
+        ? AdminServer.start(config.admin().listen().get(), config.admin().tokenSha256s(), adminRoutes)
+        : null;
+    if (admin != null) {
+      started.push(admin);
+    }
     server.start();
     Duration drainTimeout = config.server().drainTimeout();
     started.push(() -> {
       selfHealth.draining();
+      healthz.draining();
       drain(server, listeners, scheduler, drainTimeout);
     });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -312,6 +331,18 @@ public final class Gateway implements AutoCloseable {
     }
     return new InetSocketAddress(tlsConnector.getHost() == null ? "0.0.0.0" : tlsConnector.getHost(),
         tlsConnector.getLocalPort());
+  }
+
+  /**
+   * The address the admin listener is bound to (the real port when the config asked for 0).
+   *
+   * @throws IllegalStateException when the admin listener is off
+   */
+  public InetSocketAddress adminAddress() {
+    if (admin == null) {
+      throw new IllegalStateException("no admin listener: [admin] listen = \"off\"");
+    }
+    return admin.address();
   }
 
   /** Every address the gateway accepts calls on: the h2c listener, then the TLS one if any. */

@@ -57,6 +57,7 @@ class StaticPluginJarIT {
     Files.copy(jar, plugins.resolve(jar.getFileName()));
     Path file = Files.writeString(dir.resolve("gateway.toml"), """
         server.listen = "127.0.0.1:0"
+        admin.listen = "off"
         plugins.directory = "%s"
         registration.enabled = false
 
