@@ -4,6 +4,7 @@ import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.metrics.MethodSeries;
 import io.opizontas.gateway.routing.RetryBudget;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceRoute;
@@ -61,6 +62,9 @@ final class ProxyCall implements Stream.Listener {
   private final String service;
   private final String method;
   private final boolean requestEnded;
+  /** Where this call counts; resolved once, shared with every call of the method. */
+  private final MethodSeries series;
+  private final long startNanos = System.nanoTime();
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
   private volatile boolean discardingRequest;
@@ -92,6 +96,7 @@ final class ProxyCall implements Stream.Listener {
     this.service = service;
     this.method = method;
     this.requestEnded = requestEnded;
+    this.series = runtime.metrics().series(service, method);
   }
 
   /**
@@ -99,6 +104,7 @@ final class ProxyCall implements Stream.Listener {
    * this listener only when onNewStream returns, and no DATA of this stream is parsed before that.
    */
   void start() {
+    series.started();
     HttpFields fields = request.getHttpFields();
     long timeoutNanos = GrpcTimeout.parseNanos(fields.get("grpc-timeout"));
     if (timeoutNanos >= 0) {
@@ -293,6 +299,7 @@ final class ProxyCall implements Stream.Listener {
       answer(cannotReach(tries, "not retried: the retry budget of " + service + " is spent ("
           + route.budget().describe() + ")"));
     } else {
+      runtime.metrics().retried(endpoint);
       route(fields, againAllowed);
     }
   }
@@ -570,6 +577,7 @@ final class ProxyCall implements Stream.Listener {
       budget = route == null ? null : route.budget();
       retried = retrying;
     }
+    series.finished(status, System.nanoTime() - startNanos);
     cancelDeadline();
     endPick(status);
     if (budget != null) {
@@ -838,6 +846,11 @@ final class ProxyCall implements Stream.Listener {
       // The backend's stream is gone; its listener reports how, and that ends the call.
       LOG.debug("Request forwarding stopped", failure);
     }
+
+    @Override
+    public void forwarding(int bytes) {
+      series.requestBytes(bytes);
+    }
   }
 
   /** Response side: backend DATA to the client, then the backend's trailers. */
@@ -857,6 +870,11 @@ final class ProxyCall implements Stream.Listener {
     public void sinkFailed(Throwable failure) {
       LOG.debug("Response forwarding stopped", failure);
       cancelUpstream();
+    }
+
+    @Override
+    public void forwarding(int bytes) {
+      series.responseBytes(bytes);
     }
   }
 }

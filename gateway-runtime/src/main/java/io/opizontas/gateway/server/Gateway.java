@@ -4,6 +4,7 @@ import io.opizontas.gateway.admin.AdminRoute;
 import io.opizontas.gateway.admin.AdminServer;
 import io.opizontas.gateway.admin.Healthz;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.cli.Version;
 import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
@@ -13,6 +14,8 @@ import io.opizontas.gateway.discovery.RegistryBackends;
 import io.opizontas.gateway.health.GatewayHealthService;
 import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.health.ProbeScheduler;
+import io.opizontas.gateway.metrics.CallMetrics;
+import io.opizontas.gateway.metrics.GatewayMetrics;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
@@ -31,6 +34,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -83,17 +87,21 @@ public final class Gateway implements AutoCloseable {
   private final UpstreamPool upstreams;
   /** The admin listener, or null when [admin] listen = "off". */
   private final AdminServer admin;
+  /** The metrics, or null without an admin listener. */
+  private final GatewayMetrics metrics;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      HealthTable health, UpstreamPool upstreams, AdminServer admin, Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, AdminServer admin, GatewayMetrics metrics,
+      Deque<AutoCloseable> started) {
     this.connector = connector;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.health = health;
     this.upstreams = upstreams;
     this.admin = admin;
+    this.metrics = metrics;
     this.started = started;
   }
 
@@ -130,9 +138,16 @@ public final class Gateway implements AutoCloseable {
     started.push(filterTimer::shutdownNow);
     Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
+    EndpointTable endpoints = new EndpointTable();
+    // Counted only where they can be read: on the admin listener.
+    GatewayMetrics metrics = config.admin().listen().isPresent()
+        ? new GatewayMetrics(service -> endpoints.lookup(service) != null, Version.current())
+        : null;
+    if (metrics != null) {
+      plugins.countFailures(metrics::pluginFailed);
+    }
     CallFilters filters = plugins.startChain(config.chain());
     ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), System.getenv(BalancingConfig.ZONE_VARIABLE), plugins::startStrategy);
-    EndpointTable endpoints = new EndpointTable();
     HealthTable health = HealthTable.follow(endpoints, config.health());
     started.push(health);
     RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
@@ -151,7 +166,8 @@ public final class Gateway implements AutoCloseable {
         : null;
     ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters,
-        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
+        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates,
+        metrics == null ? CallMetrics.NONE : metrics);
     HttpConfiguration http = httpConfiguration(config.server());
     // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
     // is handed to h2c at once.
@@ -189,6 +205,12 @@ public final class Gateway implements AutoCloseable {
     Healthz healthz = new Healthz();
     List<AdminRoute> adminRoutes = new ArrayList<>();
     adminRoutes.add(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz));
+    if (metrics != null) {
+      metrics.watchEndpoints(health::statuses, upstreams::loads);
+      metrics.watchClientConnections(() -> ClientConnections.endPoints(listeners).size());
+      metrics.watchPlugins(plugins::pluginMetrics);
+      adminRoutes.add(new AdminRoute("/metrics", AdminRoute.Access.READ, metrics.handler()));
+    }
     AdminServer admin = config.admin().listen().isPresent()
         ? AdminServer.start(config.admin().listen().get(), config.admin().tokenSha256s(), adminRoutes)
         : null;
@@ -203,7 +225,7 @@ public final class Gateway implements AutoCloseable {
       drain(server, listeners, scheduler, drainTimeout);
     });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, metrics, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -343,6 +365,14 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("no admin listener: [admin] listen = \"off\"");
     }
     return admin.address();
+  }
+
+  /**
+   * The gateway's metrics, to count into from outside the data path (configuration reloads); empty
+   * when the admin listener is off, as nothing is counted then.
+   */
+  public Optional<GatewayMetrics> metrics() {
+    return Optional.ofNullable(metrics);
   }
 
   /** Every address the gateway accepts calls on: the h2c listener, then the TLS one if any. */
