@@ -3,6 +3,7 @@ package io.opizontas.gateway.metrics;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.health.EndpointStatus;
 import io.opizontas.gateway.plugin.MemoryPluginMetrics;
+import io.opizontas.gateway.registration.LeaseLedger;
 import io.opizontas.gateway.upstream.EndpointLoad;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -153,6 +154,22 @@ public final class GatewayMetrics implements CallMetrics {
     GaugeWithCallback.builder().name("opizontas_client_connections")
         .help("Client connections open on the gRPC listeners (h2c and TLS)")
         .callback(callback -> callback.call(connections.getAsInt()))
+        .register(registry);
+  }
+
+  /** Reads, at each scrape, the leases granted through the gateway's registration API. */
+  public void watchLeases(LeaseLedger leases) {
+    CounterWithCallback.builder().name("opizontas_registrations_total")
+        .help("Leases granted by the gateway's registration API")
+        .callback(callback -> callback.call(leases.granted()))
+        .register(registry);
+    GaugeWithCallback.builder().name("opizontas_leases_active")
+        .help("Leases of the gateway's registration API alive now")
+        .callback(callback -> callback.call(leases.active()))
+        .register(registry);
+    CounterWithCallback.builder().name("opizontas_leases_expired_total")
+        .help("Leases of the gateway's registration API that ran out without a deregistration")
+        .callback(callback -> callback.call(leases.expired()))
         .register(registry);
   }
 

@@ -233,6 +233,9 @@ public final class Gateway implements AutoCloseable {
           registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
       started.push(registration);
       started.push(stopListener);
+      if (metrics != null) {
+        metrics.watchLeases(registration.leases());
+      }
       // Routed like any service, so registration calls go through the chain and the data path too.
       endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
     }
