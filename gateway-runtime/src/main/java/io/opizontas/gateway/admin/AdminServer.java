@@ -2,6 +2,7 @@ package io.opizontas.gateway.admin;
 
 import io.opizontas.gateway.auth.BearerTokens;
 import io.opizontas.gateway.config.HostPort;
+import io.opizontas.gateway.tls.ListenerTls;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -24,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener: plain HTTP/1.1 on its own Jetty server, threads and port, so that scrapes
- * and admin calls never share a thread or a connection limit with the data path. It serves the
- * {@link AdminRoute}s it is started with, each behind its {@link AdminGuard}; any other path is 404.
+ * The admin listener: HTTP/1.1 (over TLS when configured) on its own Jetty server, threads and
+ * port, so that scrapes and admin calls never share a thread or a connection limit with the data
+ * path. It serves the {@link AdminRoute}s it is started with, each behind its {@link AdminGuard};
+ * any other path is 404.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -47,10 +50,11 @@ public final class AdminServer implements AutoCloseable {
    * Binds {@code listen} and serves {@code routes}.
    *
    * @param tokenSha256s hex SHA-256 of the tokens of {@code [[admin.tokens]]}
+   * @param tls          HTTPS ({@code [admin.tls]}), or null for plain HTTP
    * @throws BindFailure when the address cannot be bound
    */
-  public static AdminServer start(InetSocketAddress listen, List<String> tokenSha256s, List<AdminRoute> routes)
-      throws Exception {
+  public static AdminServer start(InetSocketAddress listen, List<String> tokenSha256s, List<AdminRoute> routes,
+      ListenerTls tls) throws Exception {
     Map<String, Boolean> grants = new LinkedHashMap<>();
     tokenSha256s.forEach(sha256 -> grants.put(sha256, Boolean.TRUE));
     BearerTokens<Boolean> tokens = new BearerTokens<>(grants, "admin");
@@ -65,7 +69,15 @@ public final class AdminServer implements AutoCloseable {
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
-    ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+    ServerConnector connector;
+    if (tls == null) {
+      connector = new ServerConnector(server, 1, 1, http11);
+    } else {
+      SslConnectionFactory ssl = new SslConnectionFactory(tls.factory(), http11.getProtocol());
+      ssl.addBean(tls.handshakeLog());
+      connector = new ServerConnector(server, 1, 1, ssl, http11);
+    }
     connector.setHost(listen.getHostString());
     connector.setPort(listen.getPort());
     server.addConnector(connector);
@@ -78,12 +90,12 @@ public final class AdminServer implements AutoCloseable {
       throw bindFailure(listen, e);
     }
     AdminServer admin = new AdminServer(server, connector);
+    String url = (tls == null ? "http://" : "https://") + HostPort.format(admin.address());
     if (tokens.isEmpty()) {
-      LOG.info("Admin listener on http://{} (no [[admin.tokens]]: /healthz and /metrics are open, other admin"
-          + " paths are refused until a token is configured)", HostPort.format(admin.address()));
+      LOG.info("Admin listener on {} (no [[admin.tokens]]: /healthz and /metrics are open, other admin"
+          + " paths are refused until a token is configured)", url);
     } else {
-      LOG.info("Admin listener on http://{} (bearer token required, except for /healthz)",
-          HostPort.format(admin.address()));
+      LOG.info("Admin listener on {} (bearer token required, except for /healthz)", url);
     }
     return admin;
   }

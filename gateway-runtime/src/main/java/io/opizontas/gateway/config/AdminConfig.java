@@ -8,17 +8,20 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The admin listener ({@code [admin]}, {@code [[admin.tokens]]}): plain HTTP/1.1 on its own
- * address, apart from the gRPC listeners, serving {@code /healthz}, {@code /metrics} and whatever
- * else is mounted on it.
+ * The admin listener ({@code [admin]}, {@code [[admin.tokens]]}, {@code [admin.tls]}): HTTP/1.1 on
+ * its own address, apart from the gRPC listeners, serving {@code /healthz}, {@code /metrics} and
+ * whatever else is mounted on it.
  *
  * @param listen       address to accept HTTP/1.1 on, or empty when {@code listen = "off"}; by
  *                     default {@code 127.0.0.1:9901}, this machine only
  * @param tokenSha256s lower-case hex SHA-256 of each bearer token that may use the admin paths, as
  *                     {@code [[registration.tokens]]} keeps them: without any, {@code /healthz} and
  *                     {@code /metrics} are open and every other admin path is refused (403)
+ * @param tls          HTTPS instead of plain HTTP ({@code [admin.tls]}), on {@code listen}; with
+ *                     {@code client_auth = "require"}, mutual TLS
  */
-public record AdminConfig(Optional<InetSocketAddress> listen, List<String> tokenSha256s) {
+public record AdminConfig(Optional<InetSocketAddress> listen, List<String> tokenSha256s,
+    Optional<ListenerTlsConfig> tls) {
 
   /** The default admin address. */
   public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("127.0.0.1", 9901);
@@ -27,6 +30,10 @@ public record AdminConfig(Optional<InetSocketAddress> listen, List<String> token
 
   public AdminConfig {
     Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(tls, "tls");
+    if (tls.isPresent() && listen.isEmpty()) {
+      throw new IllegalArgumentException("admin.tls needs an admin listener, and listen is \"off\"");
+    }
     tokenSha256s = tokenSha256s.stream().map(RegistrationToken::checkedSha256).toList();
     Set<String> seen = new HashSet<>();
     for (String sha256 : tokenSha256s) {
@@ -34,6 +41,11 @@ public record AdminConfig(Optional<InetSocketAddress> listen, List<String> token
         throw new IllegalArgumentException("sha256 is listed twice");
       }
     }
+  }
+
+  /** An admin listener speaking plain HTTP. */
+  public AdminConfig(Optional<InetSocketAddress> listen, List<String> tokenSha256s) {
+    this(listen, tokenSha256s, Optional.empty());
   }
 
   /** The section when the file has none: listening on {@link #DEFAULT_LISTEN}, no tokens. */

@@ -158,6 +158,11 @@ public final class GatewayConfigReader {
     if (listen == null) {
       throw table.refuse("listen", "is missing: the TLS listener needs its own address, next to [server] listen");
     }
+    return Optional.of(tlsOn(table, listen));
+  }
+
+  /** A TLS listener's {@code provider}, {@code client_auth} and provider options, on {@code listen}. */
+  private static ListenerTlsConfig tlsOn(TomlTable table, InetSocketAddress listen) {
     String provider = table.requiredString("provider");
     String clientAuth = table.string("client_auth", "none");
     ListenerTlsConfig.ClientAuth auth = switch (clientAuth) {
@@ -167,8 +172,8 @@ public final class GatewayConfigReader {
       default -> throw table.refuse("client_auth", "expected \"none\", \"optional\" or \"require\" but found \""
           + clientAuth + "\"");
     };
-    return Optional.of(new ListenerTlsConfig(listen,
-        new PluginSection(provider, table.rest(), table.origin(), table.entryKeys()), auth));
+    return new ListenerTlsConfig(listen, new PluginSection(provider, table.rest(), table.origin(), table.entryKeys()),
+        auth);
   }
 
   /**
@@ -272,6 +277,14 @@ public final class GatewayConfigReader {
     Optional<InetSocketAddress> listen = ADMIN_OFF.equals(table.string("listen", null))
         ? Optional.empty()
         : Optional.of(table.address("listen", AdminConfig.DEFAULT_LISTEN));
+    TomlTable tlsTable = table.table("tls");
+    Optional<ListenerTlsConfig> tls = Optional.empty();
+    if (!tlsTable.isEmpty()) {
+      if (listen.isEmpty()) {
+        throw table.refuse("listen", "is \"off\", so [admin.tls] has no listener to secure");
+      }
+      tls = Optional.of(tlsOn(tlsTable, listen.get()));
+    }
     List<String> tokens = new ArrayList<>();
     for (TomlTable entry : table.tables("tokens")) {
       String sha256 = entry.requiredString("sha256");
@@ -288,7 +301,7 @@ public final class GatewayConfigReader {
       tokens.add(checked);
     }
     table.rejectUnknownKeys();
-    return new AdminConfig(listen, tokens);
+    return new AdminConfig(listen, tokens, tls);
   }
 
   private static RegistrationConfig registration(TomlTable table) {

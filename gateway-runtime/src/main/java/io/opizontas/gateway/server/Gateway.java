@@ -211,8 +211,11 @@ public final class Gateway implements AutoCloseable {
       metrics.watchPlugins(plugins::pluginMetrics);
       adminRoutes.add(new AdminRoute("/metrics", AdminRoute.Access.READ, metrics.handler()));
     }
+    ListenerTls adminTls = config.admin().tls().isPresent()
+        ? ListenerTls.start(config.admin().tls().get(), plugins::startTlsProvider)
+        : null;
     AdminServer admin = config.admin().listen().isPresent()
-        ? AdminServer.start(config.admin().listen().get(), config.admin().tokenSha256s(), adminRoutes)
+        ? AdminServer.start(config.admin().listen().get(), config.admin().tokenSha256s(), adminRoutes, adminTls)
         : null;
     if (admin != null) {
       started.push(admin);

@@ -28,7 +28,7 @@ class AdminServerTest {
 
   @Test
   void withATokenEverythingButHealthzNeedsIt() throws Exception {
-    try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(BearerTokens.sha256(TOKEN)), ROUTES)) {
+    try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(BearerTokens.sha256(TOKEN)), ROUTES, null)) {
       InetSocketAddress at = admin.address();
 
       assertThat(AdminHttp.get(at, "/healthz", null).statusCode()).isEqualTo(200);
@@ -48,7 +48,7 @@ class AdminServerTest {
 
   @Test
   void withoutATokenHealthzAndMetricsAreOpenAndTheRestIsRefused() throws Exception {
-    try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(), ROUTES)) {
+    try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(), ROUTES, null)) {
       InetSocketAddress at = admin.address();
 
       assertThat(AdminHttp.get(at, "/healthz", null).body()).isEqualTo("ok\n");
@@ -61,7 +61,7 @@ class AdminServerTest {
 
   @Test
   void anUnknownPathIsNotFound() throws Exception {
-    try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(), ROUTES)) {
+    try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(), ROUTES, null)) {
       assertThat(AdminHttp.get(admin.address(), "/nothing", null).statusCode()).isEqualTo(404);
       assertThat(AdminHttp.get(admin.address(), "/", null).statusCode()).isEqualTo(404);
     }
@@ -71,7 +71,7 @@ class AdminServerTest {
   void healthzSaysDrainingOnceTheGatewayIsGoingAway() throws Exception {
     Healthz healthz = new Healthz();
     try (AdminServer admin = AdminServer.start(ANY_PORT, List.of(),
-        List.of(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz)))) {
+        List.of(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz)), null)) {
       healthz.draining();
 
       HttpResponse<String> response = AdminHttp.get(admin.address(), "/healthz", null);
@@ -85,7 +85,7 @@ class AdminServerTest {
     try (ServerSocket occupant = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       InetSocketAddress taken = new InetSocketAddress("127.0.0.1", occupant.getLocalPort());
 
-      assertThatThrownBy(() -> AdminServer.start(taken, List.of(), ROUTES).close())
+      assertThatThrownBy(() -> AdminServer.start(taken, List.of(), ROUTES, null).close())
           .isInstanceOf(AdminServer.BindFailure.class)
           .hasMessage("admin.listen 127.0.0.1:" + taken.getPort() + " is already in use; stop what listens there,"
               + " choose another address or set [admin] listen = \"off\"");

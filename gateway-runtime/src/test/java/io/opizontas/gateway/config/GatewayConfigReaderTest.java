@@ -360,6 +360,25 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void adminTlsTakesTheListenerTlsKeysOnTheAdminAddress() throws IOException {
+      AdminConfig admin = read("""
+          [admin]
+          listen = "127.0.0.1:0"
+          [admin.tls]
+          provider = "pem-files"
+          client_auth = "require"
+          cert = "gateway.crt"
+          """).admin();
+
+      assertThat(admin.tls()).hasValueSatisfying(tls -> {
+        assertThat(tls.listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 0));
+        assertThat(tls.clientAuth()).isEqualTo(ListenerTlsConfig.ClientAuth.REQUIRE);
+        assertThat(tls.provider().plugin()).isEqualTo("pem-files");
+        assertThat(tls.provider().settings()).isEqualTo(Map.of("cert", "gateway.crt"));
+      });
+    }
+
+    @Test
     void readsTextAsWell() {
       assertThat(GatewayConfigReader.read("server.max_concurrent_streams = 7", "inline").server().maxConcurrentStreams())
           .isEqualTo(7);
@@ -398,6 +417,12 @@ class GatewayConfigReaderTest {
           .startsWith(":3: admin.tokens.0.services: unknown key");
       assertThat(refusal("[admin]\ntoken = \"x\"\n"))
           .startsWith(":2: admin.token: unknown key");
+      assertThat(refusal("[admin]\nlisten = \"off\"\n[admin.tls]\nprovider = \"pem-files\"\n"))
+          .isEqualTo(":2: admin.listen: is \"off\", so [admin.tls] has no listener to secure");
+      assertThat(refusal("[admin.tls]\nclient_auth = \"require\"\n"))
+          .isEqualTo(":1: admin.tls: 'provider' is missing");
+      assertThat(refusal("[admin.tls]\nprovider = \"pem-files\"\nclient_auth = \"always\"\n"))
+          .startsWith(":3: admin.tls.client_auth: expected \"none\", \"optional\" or \"require\"");
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,11 @@ class GatewayMetricsTest {
 
   private final GatewayMetrics metrics = new GatewayMetrics(Set.of(SERVICE)::contains, "1.2.3");
 
+  /**
+   * A million calls counted in a row allocate nothing. In a JVM shared with other tests a round can
+   * catch one-off allocations (deoptimization and recompilation after a GC), so up to five rounds
+   * run: if counting allocated per call, no round could come out at zero.
+   */
   @Test
   void countingACallAllocatesNothingOnceItsSeriesAreResolved() {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -27,11 +34,14 @@ class GatewayMetricsTest {
     count(method, 1_000_000); // warm up: JIT, class loading, first data points of each code
     threads.getThreadAllocatedBytes(thread);
 
-    long before = threads.getThreadAllocatedBytes(thread);
-    count(method, 1_000_000);
-    long after = threads.getThreadAllocatedBytes(thread);
+    List<Long> rounds = new ArrayList<>();
+    for (int round = 0; round < 5 && !rounds.contains(0L); round++) {
+      long before = threads.getThreadAllocatedBytes(thread);
+      count(method, 1_000_000);
+      rounds.add(threads.getThreadAllocatedBytes(thread) - before);
+    }
 
-    assertThat(after - before).isZero();
+    assertThat(rounds).as("bytes allocated per round of a million calls").contains(0L);
   }
 
   /** What ProxyCall does per call: resolve the series, then count start, bytes and end. */

@@ -15,13 +15,12 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.admin.AdminHttp;
 import io.opizontas.gateway.auth.BearerTokens;
+import io.opizontas.gateway.cli.RawBytes;
 import io.opizontas.gateway.config.AdminConfig;
 import io.opizontas.gateway.server.Gateway;
+import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.GrpcBackend;
 import io.opizontas.gateway.testing.TestGateways;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +45,6 @@ class MetricsThroughGatewayTest {
   private static final String TOKEN = "scrape-token";
   /** A unary method answering its request, or failing with the status the request names. */
   private static final MethodDescriptor<byte[], byte[]> ECHO = method("Echo", MethodType.UNARY);
-  /** A bidi stream echoing every message. */
-  private static final MethodDescriptor<byte[], byte[]> CHAT = method("Chat", MethodType.BIDI_STREAMING);
   /** gRPC's length prefix: one flag byte and four of length, before every message. */
   private static final int PREFIX = 5;
 
@@ -67,25 +64,11 @@ class MetricsThroughGatewayTest {
             response.onError(Status.fromCode(Status.Code.valueOf(code)).withDescription("as asked").asRuntimeException());
           }
         }))
-        .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(response -> new StreamObserver<byte[]>() {
-          @Override
-          public void onNext(byte[] value) {
-            response.onNext(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {
-            response.onCompleted();
-          }
-        }))
-        .build());
+        .build(), new ByteService()::definition);
     AdminConfig admin = new AdminConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)),
         List.of(BearerTokens.sha256(TOKEN)));
     gateway = TestGateways.route(Gateway.start(TestGateways.config().withAdmin(admin)),
-        Map.of(SERVICE, List.of(backend.endpoint())));
+        Map.of(SERVICE, List.of(backend.endpoint()), ByteService.SERVICE, List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);
   }
 
@@ -119,14 +102,15 @@ class MetricsThroughGatewayTest {
     PrometheusText metrics = scrape();
 
     String[] echo = {"service", SERVICE, "method", "Echo"};
-    String[] chat = {"service", SERVICE, "method", "Chat"};
+    String[] chat = {"service", ByteService.SERVICE, "method", "Chat"};
     assertThat(metrics.value("opizontas_calls_started_total", echo)).isEqualTo(7);
     assertThat(metrics.value("opizontas_calls_started_total", chat)).isEqualTo(1);
     assertThat(finished(metrics, "Echo", "OK")).isEqualTo(3);
     assertThat(finished(metrics, "Echo", "NOT_FOUND")).isEqualTo(2);
     assertThat(finished(metrics, "Echo", "INVALID_ARGUMENT")).isEqualTo(1);
     assertThat(finished(metrics, "Echo", "PERMISSION_DENIED")).isEqualTo(1);
-    assertThat(finished(metrics, "Chat", "OK")).isEqualTo(1);
+    assertThat(metrics.value("opizontas_calls_finished_total", "service", ByteService.SERVICE, "method", "Chat",
+        "code", "OK")).isEqualTo(1);
     // Codes no call ended with have no series at all.
     assertThat(finished(metrics, "Echo", "UNAVAILABLE")).isNull();
     assertThat(metrics.value("opizontas_calls_in_flight", echo)).isZero();
@@ -195,7 +179,7 @@ class MetricsThroughGatewayTest {
     List<String> received = new ArrayList<>();
     CompletableFuture<List<String>> done = new CompletableFuture<>();
     StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(
-        channel.newCall(CHAT, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), new StreamObserver<>() {
+        channel.newCall(ByteService.CHAT, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), new StreamObserver<>() {
           @Override
           public void onNext(byte[] value) {
             received.add(new String(value, StandardCharsets.UTF_8));
@@ -224,27 +208,8 @@ class MetricsThroughGatewayTest {
     return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(type)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name))
-        .setRequestMarshaller(Bytes.INSTANCE)
-        .setResponseMarshaller(Bytes.INSTANCE)
+        .setRequestMarshaller(RawBytes.INSTANCE)
+        .setResponseMarshaller(RawBytes.INSTANCE)
         .build();
-  }
-
-  /** Messages as the bytes they are. */
-  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
   }
 }
