@@ -59,8 +59,8 @@ public final class GatewayMetrics implements CallMetrics {
     this.reloads = Counter.builder().name("opizontas_config_reloads_total")
         .help("Configuration reloads, by result (ok: applied; failed: refused, nothing changed)")
         .labelNames("result").withoutExemplars().register(registry);
-    this.pluginFailures = Counter.builder().name("opizontas_plugin_failures_total")
-        .help("Failures of plugin extensions on the data path (a call filter threw or timed out)")
+    this.pluginFailures = Counter.builder().name("opizontas_call_filter_failures_total")
+        .help("Calls a call filter failed (it threw, or timed out), by plugin id")
         .labelNames("plugin").withoutExemplars().register(registry);
     Info build = Info.builder().name("opizontas_build_info").help("The gateway's version and Java runtime")
         .labelNames("version", "java").register(registry);

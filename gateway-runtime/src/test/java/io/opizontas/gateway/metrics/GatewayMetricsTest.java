@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.plugin.MemoryPluginMetrics;
+import io.opizontas.gateway.testing.PrometheusText;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -99,7 +100,7 @@ class GatewayMetricsTest {
     assertThat(text.value("opizontas_plugin_denied_total", "plugin", "audit")).isEqualTo(1);
     assertThat(text.type("opizontas_plugin_buckets")).isEqualTo("gauge");
     assertThat(text.value("opizontas_plugin_buckets", "plugin", "quota")).isEqualTo(7);
-    assertThat(text.value("opizontas_plugin_failures_total", "plugin", "quota")).isEqualTo(1);
+    assertThat(text.value("opizontas_call_filter_failures_total", "plugin", "quota")).isEqualTo(1);
     assertThat(text.value("opizontas_config_reloads_total", "result", "ok")).isEqualTo(1);
     assertThat(text.value("opizontas_config_reloads_total", "result", "failed")).isEqualTo(2);
     assertThat(text.value("opizontas_build_info", "version", "1.2.3", "java", Runtime.version().toString()))

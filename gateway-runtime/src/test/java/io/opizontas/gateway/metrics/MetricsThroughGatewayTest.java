@@ -20,6 +20,7 @@ import io.opizontas.gateway.config.AdminConfig;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.GrpcBackend;
+import io.opizontas.gateway.testing.PrometheusText;
 import io.opizontas.gateway.testing.TestGateways;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;

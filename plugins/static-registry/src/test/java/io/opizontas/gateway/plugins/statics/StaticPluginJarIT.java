@@ -68,7 +68,7 @@ class StaticPluginJarIT {
 
     assertThatThrownBy(() -> Gateway.start(GatewayConfigReader.read(file)).close())
         .isInstanceOf(ConfigException.class)
-        .hasMessage(file + ":7: registries.0.service: unknown key; expected one of services, file, reload_interval"
+        .hasMessage(file + ":8: registries.0.service: unknown key; expected one of services, file, reload_interval"
             + " (plugin 'static')");
   }
 }
