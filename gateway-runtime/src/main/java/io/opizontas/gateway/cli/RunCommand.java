@@ -1,6 +1,7 @@
 package io.opizontas.gateway.cli;
 
 import io.opizontas.gateway.config.ConfigException;
+import io.opizontas.gateway.admin.AdminServer;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginsConfig;
@@ -95,6 +96,9 @@ final class RunCommand implements Callable<Integer> {
    * neither the setting nor, in words, the reason.
    */
   static String listenFailure(GatewayConfig config, IOException e) {
+    if (e instanceof AdminServer.BindFailure admin) {
+      return admin.getMessage();
+    }
     String where = hostPort(config.server().listen()) + " (server.listen)";
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException bind) {

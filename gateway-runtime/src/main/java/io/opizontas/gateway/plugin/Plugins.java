@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -95,6 +96,8 @@ public final class Plugins implements AutoCloseable {
   private Map<String, ExtensionClass<HealthProber>> probers;
   /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
   private final LentEndpointCalls endpointCalls = new LentEndpointCalls();
+  /** Told the plugin id of each data-path failure of a call filter (metrics). */
+  private volatile Consumer<String> failureCount = id -> { };
 
   private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
@@ -374,6 +377,18 @@ public final class Plugins implements AutoCloseable {
     };
   }
 
+  /** From now on, each failure of a call filter started by {@link #startChain} is told to {@code count} by plugin id. */
+  public void countFailures(Consumer<String> count) {
+    this.failureCount = count;
+  }
+
+  /** The metrics of every plugin that was lent a context, by plugin id. */
+  public Map<String, MemoryPluginMetrics> pluginMetrics() {
+    Map<String, MemoryPluginMetrics> all = new TreeMap<>();
+    contexts.forEach((id, context) -> all.put(id, context.metrics()));
+    return all;
+  }
+
   /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
   public Map<String, Double> metrics(String pluginId) {
     RuntimePluginContext context = contexts.get(pluginId);
@@ -441,7 +456,8 @@ public final class Plugins implements AutoCloseable {
       throw section.refuse(e);
     }
     FailureLog failures =
-        new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW);
+        new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW,
+            () -> failureCount.accept(id));
     return new ChainLink(id, filter, timeout, failureStatus, failures);
   }
 

@@ -57,6 +57,7 @@ class StaticPluginJarIT {
     Files.copy(jar, plugins.resolve(jar.getFileName()));
     Path file = Files.writeString(dir.resolve("gateway.toml"), """
         server.listen = "127.0.0.1:0"
+        admin.listen = "off"
         plugins.directory = "%s"
         registration.enabled = false
 
@@ -67,7 +68,7 @@ class StaticPluginJarIT {
 
     assertThatThrownBy(() -> Gateway.start(GatewayConfigReader.read(file)).close())
         .isInstanceOf(ConfigException.class)
-        .hasMessage(file + ":7: registries.0.service: unknown key; expected one of services, file, reload_interval"
+        .hasMessage(file + ":8: registries.0.service: unknown key; expected one of services, file, reload_interval"
             + " (plugin 'static')");
   }
 }
