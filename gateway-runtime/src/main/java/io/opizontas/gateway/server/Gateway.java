@@ -121,7 +121,7 @@ public final class Gateway implements AutoCloseable {
     // Most timeouts are cancelled (the filter answered): keep the queue to the ones still pending.
     filterTimer.setRemoveOnCancelPolicy(true);
     started.push(filterTimer::shutdownNow);
-    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
+    Plugins plugins = Plugins.load(config.plugins().directory(), config.plugins().home(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     CallFilters filters = plugins.startChain(config.chain());
     ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), System.getenv(BalancingConfig.ZONE_VARIABLE), plugins::startStrategy);

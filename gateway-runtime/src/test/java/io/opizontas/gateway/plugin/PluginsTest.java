@@ -3,12 +3,14 @@ package io.opizontas.gateway.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.opizontas.gateway.api.ApiVersion;
 import io.opizontas.gateway.api.CallFilter;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;

@@ -3,13 +3,14 @@ package io.opizontas.gateway.plugins.statics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import io.opizontas.gateway.server.Gateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
