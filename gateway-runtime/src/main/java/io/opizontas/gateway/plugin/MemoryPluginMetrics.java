@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
-import java.util.regex.Pattern;
 
 /**
  * One plugin's metrics, held in memory until the admin endpoint exports them. Thread-safe; counter
@@ -15,20 +14,18 @@ import java.util.regex.Pattern;
  */
 public final class MemoryPluginMetrics implements PluginMetrics {
 
-  private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
-
   private final ConcurrentMap<String, AdderCounter> counters = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, DoubleSupplier> gauges = new ConcurrentHashMap<>();
 
   @Override
   public Counter counter(String name, String help) {
-    return counters.computeIfAbsent(checkName(name), n -> new AdderCounter());
+    return counters.computeIfAbsent(PluginMetrics.checkName(name), n -> new AdderCounter());
   }
 
   /** Registers {@code value}; registering a name again replaces the supplier (a restarted extension). */
   @Override
   public void gauge(String name, String help, DoubleSupplier value) {
-    gauges.put(checkName(name), value);
+    gauges.put(PluginMetrics.checkName(name), value);
   }
 
   /** Every counter and gauge by name, read now. A gauge that throws is left out. */
@@ -44,13 +41,6 @@ public final class MemoryPluginMetrics implements PluginMetrics {
           }
         });
     return values;
-  }
-
-  private static String checkName(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("metric name '" + name + "' is not lower_snake_case");
-    }
-    return name;
   }
 
   private static final class AdderCounter implements Counter {
