@@ -69,6 +69,7 @@ public final class EndpointTable {
   /**
    * A sink that reports as {@code source}; reports of different sources are merged. Reports of a
    * {@linkplain #GATEWAY_SERVICES gateway service} are refused (logged once per source and service).
+   * Make one per source: what {@link SourceSink#replaceAll} withdraws is what that sink reported.
    */
   public SourceSink sink(String source) {
     return new SourceSink(this, source, false);

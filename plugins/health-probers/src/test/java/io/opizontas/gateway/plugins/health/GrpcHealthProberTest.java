@@ -9,7 +9,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.TablePluginConfig;
-import io.opizontas.gateway.discovery.TestPluginContext;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
