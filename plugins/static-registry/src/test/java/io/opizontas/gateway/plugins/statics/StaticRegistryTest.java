@@ -100,6 +100,16 @@ class StaticRegistryTest {
   }
 
   @Test
+  void aServiceNameThatIsNotOneIsRefusedNamingItsKey() {
+    assertThatThrownBy(() -> start(Map.of("services", Map.of("svc.A/Get", List.of("10.0.0.1:1")))))
+        .isInstanceOfSatisfying(PluginConfigException.class, e -> {
+          assertThat(e.key()).isEqualTo("services.\"svc.A/Get\"");
+          assertThat(e.problem()).contains("contains '/'");
+        });
+    assertThat(sink.reports()).isEmpty();
+  }
+
+  @Test
   void unknownKeysAreRefusedListingTheKnownOnes() {
     assertThatThrownBy(() -> start(Map.of("service", Map.of("svc.A", List.of("10.0.0.1:1")))))
         .isInstanceOf(PluginConfigException.class)
