@@ -149,12 +149,13 @@ final class RunCommand implements Callable<Integer> {
 
   /**
    * Resolves a relative plugins directory against the gateway's home when it has one, so that
-   * {@code bin/opizontas} finds the distribution's {@code plugins/} from any working directory.
+   * {@code bin/opizontas} finds the distribution's {@code plugins/} from any working directory, and
+   * lends plugins the same home to resolve their own relative paths.
    */
   static GatewayConfig underHome(GatewayConfig config, String home) {
-    if (home == null || config.plugins().directory().isAbsolute()) {
+    if (home == null) {
       return config;
     }
-    return config.withPlugins(new PluginsConfig(Path.of(home).resolve(config.plugins().directory())));
+    return config.withPlugins(new PluginsConfig(Path.of(home).resolve(config.plugins().directory()), Path.of(home)));
   }
 }

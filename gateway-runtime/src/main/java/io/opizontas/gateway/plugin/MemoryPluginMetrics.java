@@ -10,15 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
-import java.util.regex.Pattern;
 
 /**
  * One plugin's metrics, held in memory until the admin endpoint exports them. Thread-safe; counter
  * increments are lock-free.
  */
 public final class MemoryPluginMetrics implements PluginMetrics {
-
-  private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
 
   private final ConcurrentMap<String, AdderCounter> counters = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, HelpedGauge> gauges = new ConcurrentHashMap<>();
@@ -28,13 +25,13 @@ public final class MemoryPluginMetrics implements PluginMetrics {
 
   @Override
   public Counter counter(String name, String help) {
-    return counters.computeIfAbsent(checkName(name), n -> new AdderCounter(help));
+    return counters.computeIfAbsent(PluginMetrics.checkName(name), n -> new AdderCounter(help));
   }
 
   /** Registers {@code value}; registering a name again replaces the supplier (a restarted extension). */
   @Override
   public void gauge(String name, String help, DoubleSupplier value) {
-    gauges.put(checkName(name), new HelpedGauge(help == null ? "" : help, value));
+    gauges.put(PluginMetrics.checkName(name), new HelpedGauge(help == null ? "" : help, value));
   }
 
   /** Every counter and gauge by name, read now. A gauge that throws is left out. */
@@ -61,13 +58,6 @@ public final class MemoryPluginMetrics implements PluginMetrics {
   }
 
   private record HelpedGauge(String help, DoubleSupplier value) {}
-
-  private static String checkName(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("metric name '" + name + "' is not lower_snake_case");
-    }
-    return name;
-  }
 
   private static final class AdderCounter implements Counter {
     private final LongAdder sum = new LongAdder();

@@ -136,7 +136,7 @@ public final class Gateway implements AutoCloseable {
     // Most timeouts are cancelled (the filter answered): keep the queue to the ones still pending.
     filterTimer.setRemoveOnCancelPolicy(true);
     started.push(filterTimer::shutdownNow);
-    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
+    Plugins plugins = Plugins.load(config.plugins().directory(), config.plugins().home(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     EndpointTable endpoints = new EndpointTable();
     // Counted only where they can be read: on the admin listener.

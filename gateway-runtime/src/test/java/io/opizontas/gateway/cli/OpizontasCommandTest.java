@@ -187,7 +187,10 @@ class OpizontasCommandTest {
         .isEqualTo(Path.of("/opt/opizontas/plugins"));
     assertThat(RunCommand.underHome(defaults, null)).isEqualTo(defaults);
     GatewayConfig absolute = defaults.withPlugins(new PluginsConfig(Path.of("/srv/plugins")));
-    assertThat(RunCommand.underHome(absolute, "/opt/opizontas")).isEqualTo(absolute);
+    assertThat(RunCommand.underHome(absolute, "/opt/opizontas").plugins())
+        .isEqualTo(new PluginsConfig(Path.of("/srv/plugins"), Path.of("/opt/opizontas")));
+    // Plugins resolve their own relative paths against the same home (PluginContext.home()).
+    assertThat(RunCommand.underHome(defaults, "/opt/opizontas").plugins().home()).isEqualTo(Path.of("/opt/opizontas"));
   }
 
   @Test
