@@ -16,7 +16,8 @@ public record GatewayConfig(
     RegistrationConfig registration,
     BalancingConfig balancing,
     TlsConfig tls,
-    HealthConfig health) {
+    HealthConfig health,
+    ReloadConfig reload) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
@@ -25,6 +26,21 @@ public record GatewayConfig(
     Objects.requireNonNull(balancing, "balancing");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(reload, "reload");
+  }
+
+  /** A configuration with the default {@code [reload]} section. */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain,
+      RegistrationConfig registration,
+      BalancingConfig balancing,
+      TlsConfig tls,
+      HealthConfig health) {
+    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, ReloadConfig.defaults());
   }
 
   /** A configuration with the default {@code [health]} section. */
@@ -86,11 +102,11 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, reload);
   }
 
   /** This configuration with another {@code [health]} section. */
   public GatewayConfig withHealth(HealthConfig health) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, reload);
   }
 }

@@ -101,7 +101,8 @@ public final class GatewayConfigReader {
             registration(root.table("registration")),
             balancing(root.table("balancing")),
             tls,
-            health(root.table("health")));
+            health(root.table("health")),
+            reload(root.table("reload")));
     root.rejectUnknownKeys();
     return config;
   }
@@ -335,6 +336,14 @@ public final class GatewayConfigReader {
     PluginsConfig plugins = new PluginsConfig(table.path("directory", PluginsConfig.defaults().directory()));
     table.rejectUnknownKeys();
     return plugins;
+  }
+
+  private static ReloadConfig reload(TomlTable table) {
+    ReloadConfig d = ReloadConfig.defaults();
+    ReloadConfig reload = new ReloadConfig(table.bool("watch", d.watch()),
+        table.duration("watch_interval", d.watchInterval(), null));
+    table.rejectUnknownKeys();
+    return reload;
   }
 
   private static List<PluginSection> pluginSections(List<TomlTable> entries) {

@@ -87,6 +87,8 @@ public final class Plugins implements AutoCloseable {
   private final Map<String, RuntimePluginContext> contexts = new ConcurrentHashMap<>();
   private final List<ExecutorService> pluginSchedulers = new CopyOnWriteArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
+  /** Null for the instance {@link #load} made; the loaded plugins for one of its {@link #newScope scopes}. */
+  private final Plugins loaded;
   /** Balancing strategies by id; read at the first {@link #startStrategy}. Guarded by this. */
   private Map<String, ExtensionClass<BalancingStrategy>> strategies;
   /** TLS providers by id; read at the first {@link #startTlsProvider}. Guarded by this. */
@@ -94,7 +96,7 @@ public final class Plugins implements AutoCloseable {
   /** Health probers by id; read at the first {@link #startProber}. Guarded by this. */
   private Map<String, ExtensionClass<HealthProber>> probers;
   /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
-  private final LentEndpointCalls endpointCalls = new LentEndpointCalls();
+  private final LentEndpointCalls endpointCalls;
 
   private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
@@ -102,6 +104,28 @@ public final class Plugins implements AutoCloseable {
     this.timer = timer;
     this.filterPool = new ThreadPoolExecutor(FILTER_THREADS, FILTER_THREADS, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(FILTER_QUEUE), daemonThreads("opizontas-filters-", new AtomicInteger()));
+    this.loaded = null;
+    this.endpointCalls = new LentEndpointCalls();
+  }
+
+  /** A scope of {@code loaded}: everything shared but the extensions it started. */
+  private Plugins(Plugins loaded) {
+    this.directory = loaded.directory;
+    this.clock = loaded.clock;
+    this.timer = loaded.timer;
+    this.filterPool = loaded.filterPool;
+    this.loaded = loaded;
+    this.endpointCalls = loaded.endpointCalls;
+  }
+
+  /**
+   * The same loaded plugins, contexts and threads, but whose {@link #close} closes only the
+   * extensions started through the scope and leaves the plugins loaded. A configuration reload
+   * starts the new configuration's extensions in a scope of their own, so that the previous
+   * configuration's can be closed apart once the calls using them are over.
+   */
+  public Plugins newScope() {
+    return new Plugins(loaded == null ? this : loaded);
   }
 
   /**
@@ -171,6 +195,9 @@ public final class Plugins implements AutoCloseable {
    * there delays only that plugin's tasks; it stops at {@link #close}.
    */
   public PluginContext context(String pluginId) {
+    if (loaded != null) {
+      return loaded.context(pluginId);
+    }
     return contexts.computeIfAbsent(pluginId, id -> {
       ScheduledThreadPoolExecutor scheduler =
           new ScheduledThreadPoolExecutor(1, daemonThreads("opizontas-plugin-" + id, null));
@@ -376,6 +403,9 @@ public final class Plugins implements AutoCloseable {
 
   /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
   public Map<String, Double> metrics(String pluginId) {
+    if (loaded != null) {
+      return loaded.metrics(pluginId);
+    }
     RuntimePluginContext context = contexts.get(pluginId);
     return context == null ? Map.of() : context.metrics().snapshot();
   }
@@ -541,15 +571,19 @@ public final class Plugins implements AutoCloseable {
   }
 
   /**
-   * Closes every extension this instance started, last started first, stops the filters pool and
-   * the plugins' schedulers, then stops and unloads the plugins and their class loaders. Failures are
-   * logged and skipped.
+   * Closes every extension this instance started, last started first; then, unless this is a
+   * {@linkplain #newScope scope} (whose plugins stay loaded), stops the filters pool and the plugins'
+   * schedulers, then stops and unloads the plugins and their class loaders. Failures are logged and
+   * skipped.
    */
   @Override
   public void close() {
     synchronized (closers) {
       closeAll(closers);
       closers.clear();
+    }
+    if (loaded != null) {
+      return;
     }
     filterPool.shutdownNow();
     for (ExecutorService scheduler : pluginSchedulers) {
