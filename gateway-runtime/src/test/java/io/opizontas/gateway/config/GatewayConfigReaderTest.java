@@ -101,6 +101,13 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void reloadWatchesOnlyWhenAsked() throws IOException {
+      assertThat(read("").reload()).isEqualTo(new ReloadConfig(false, Duration.ofSeconds(1)));
+      assertThat(read("[reload]\nwatch = true\nwatch_interval = \"250ms\"\n").reload())
+          .isEqualTo(new ReloadConfig(true, Duration.ofMillis(250)));
+    }
+
+    @Test
     void balancingHasADefaultStrategyAndRulesWithTheirOwnOptions() throws IOException {
       GatewayConfig config = read("""
           [balancing]
@@ -366,6 +373,14 @@ class GatewayConfigReaderTest {
           .startsWith(":1: registration.tokens.0.services: is empty");
       assertThat(refusal("[registration]\ntokens_file = \"x\"\n"))
           .startsWith(":2: registration.tokens_file: unknown key");
+    }
+
+    @Test
+    void reloadMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[reload]\nwatch = \"yes\"\n"))
+          .isEqualTo(":2: reload.watch: expected true or false but found the string \"yes\"");
+      assertThat(refusal("[reload]\nwatch_interval = \"0\"\n")).isEqualTo(":2: reload.watch_interval: must be longer than 0");
+      assertThat(refusal("[reload]\nsignal = \"HUP\"\n")).startsWith(":2: reload.signal: unknown key");
     }
 
     @Test
