@@ -476,7 +476,7 @@ class GatewayConfigReaderTest {
                   + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
       assertThat(refusal("[server]\n[metrics]\nenabled = true\n"))
           .isEqualTo(":2: metrics: unknown key (known here: server, upstream, plugins, registries, chain, registration,"
-              + " balancing, health)");
+              + " balancing, health, reload)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\nrequired = true\n[[upstream.tls.services]]\n"
           + "pattern = \"a.*\"\nidentity = \"x\"\nrequired = true\n"))
           .startsWith(":7: upstream.tls.services.0.required: unknown key");

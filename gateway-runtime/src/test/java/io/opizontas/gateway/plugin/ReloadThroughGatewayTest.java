@@ -28,6 +28,7 @@ import io.opizontas.gateway.plugin.fixtures.FailingStartFilter;
 import io.opizontas.gateway.plugin.fixtures.FirstEndpointStrategy;
 import io.opizontas.gateway.plugin.fixtures.StampFilter;
 import io.opizontas.gateway.plugin.fixtures.StaticRegistry;
+import io.opizontas.gateway.plugin.fixtures.ThrowingProber;
 import io.opizontas.gateway.server.ConfigReload;
 import io.opizontas.gateway.server.ConfigWatch;
 import io.opizontas.gateway.server.Gateway;
@@ -92,7 +93,7 @@ class ReloadThroughGatewayTest {
     reloadLog.addAppender(logged);
     plugins = Files.createDirectories(dir.resolve("plugins"));
     PluginJar.id("reload-test").extension(StampFilter.class).extension(FirstEndpointStrategy.class)
-        .extension(StaticRegistry.class).writeTo(plugins);
+        .extension(StaticRegistry.class).extension(ThrowingProber.class).writeTo(plugins);
     PluginJar.id("failing-filter").extension(FailingStartFilter.class).writeTo(plugins);
     for (int i = 0; i < 2; i++) {
       int index = i;
@@ -254,6 +255,26 @@ class ReloadThroughGatewayTest {
   }
 
   @Test
+  void reloadsStartAndStopProbingAndTheEndpointsTheProbesTookOutComeBack() throws Exception {
+    Files.writeString(toml, configuration("one", "round-robin", """
+
+        [health]
+        prober = "throwing"
+        interval = "100ms"
+        timeout = "50ms"
+        unhealthy_threshold = 1
+        """));
+    assertThat(reload.reload().applied()).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> oneCall() == Status.Code.UNAVAILABLE);
+
+    Files.writeString(toml, configuration("one", "round-robin", ""));
+    assertThat(reload.reload().applied()).isTrue();
+
+    // Nothing probes test.Bytes any more: both endpoints take calls again at once.
+    assertThat(servedBy(4, "one")).containsExactly(2, 2);
+  }
+
+  @Test
   void settingsThatNeedARestartAreNamedWithTheirLineAndKeepTheirValue() throws Exception {
     Files.writeString(toml, configuration("two", "round-robin", "").replace("127.0.0.1:0", "127.0.0.1:1")
         .replace("enabled = false", "enabled = false\nlease_ttl = \"9s\""));
@@ -308,6 +329,16 @@ class ReloadThroughGatewayTest {
     Map<String, Long> byBackend = seen.stream().collect(Collectors.groupingBy(line -> line.split(":")[0],
         Collectors.counting()));
     return List.of(byBackend.getOrDefault("0", 0L).intValue(), byBackend.getOrDefault("1", 0L).intValue());
+  }
+
+  private Status.Code oneCall() {
+    try {
+      ClientCalls.blockingUnaryCall(channel, ByteService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+          new byte[] {1});
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
   }
 
   private byte[] callAdded() {
