@@ -68,7 +68,7 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
    */
   public void reroute(Router router, CallFilters filters) {
     CallRuntime now = runtime;
-    runtime = new CallRuntime(router, now.upstreams(), filters, now.scheduler(), now.maxHops());
+    runtime = new CallRuntime(router, now.upstreams(), filters, now.deadlines(), now.maxHops());
   }
 
   @Override
