@@ -356,15 +356,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static int openStreams(List<ServerConnector> connectors) {
-    int open = 0;
-    for (EndPoint endPoint : ClientConnections.endPoints(connectors)) {
-      HTTP2Connection connection = ClientConnections.http2(endPoint);
-      if (connection != null) {
-        open += connection.getSession().getStreams().size();
-      }
-    }
-    return open;
+    return streams(connectors).size();
   }
+
 
   /** HTTP/2 sessions open to backends right now. */
   public int backendSessions() {
