@@ -1,6 +1,7 @@
 package io.opizontas.gateway.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,7 @@ import io.opizontas.gateway.config.PluginsConfig;
 import io.opizontas.gateway.config.RegistrationCertificate;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
+import io.opizontas.gateway.config.ReloadConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.config.UpstreamConfig;
 import io.grpc.CallOptions;
@@ -24,6 +26,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -35,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -159,6 +163,8 @@ class DistributionIT {
     assertWritesEveryComponent(written.get("upstream"), UpstreamConfig.class);
     assertWritesEveryComponent(written.get("plugins"), PluginsConfig.class);
     assertWritesEveryComponent(written.get("registration"), RegistrationConfig.class);
+    assertThat(config.reload()).isEqualTo(ReloadConfig.defaults());
+    assertWritesEveryComponent(written.get("reload"), ReloadConfig.class);
   }
 
   private static void assertWritesEveryComponent(JsonNode section, Class<? extends Record> type) {
@@ -265,6 +271,42 @@ class DistributionIT {
       assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(gateway.process().exitValue()).as(gateway.log()).isZero();
       assertThat(gateway.log()).contains("SIGTERM received", "Gateway stopped after draining");
+    } finally {
+      gateway.process().destroyForcibly();
+      channel.shutdownNow();
+      backend.shutdownNow();
+    }
+  }
+
+  /**
+   * SIGHUP re-reads the configuration file instead of ending the JVM (which would exit 129): a route
+   * the new file adds is served, and the process goes on to drain and exit 0 at SIGTERM.
+   */
+  @Test
+  void sighupReloadsTheConfigurationAndTheGatewayKeepsRunning() throws Exception {
+    ByteService service = new ByteService();
+    Server backend = backend(service);
+    String routes = routingTo(backend);
+    RunningGateway gateway = startGateway(routes.substring(0, routes.indexOf("[[registries]]")));
+    ManagedChannel channel = channel(gateway);
+    try {
+      byte[] request = {1, 2, 3};
+      assertThat(Status.fromThrowable(catchThrowable(
+              () -> ClientCalls.blockingUnaryCall(channel, ByteService.ECHO, CallOptions.DEFAULT, request)))
+          .getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+      Files.writeString(gateway.configFile(), routes);
+
+      Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(gateway.process().pid())).start();
+      assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Arrays.equals(request,
+          ClientCalls.blockingUnaryCall(channel, ByteService.ECHO, CallOptions.DEFAULT, request)));
+      assertThat(gateway.process().isAlive()).isTrue();
+      assertThat(gateway.log()).contains("SIGHUP received: reloading the configuration",
+          "Configuration reloaded from " + gateway.configFile());
+      gateway.process().destroy();
+      assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(gateway.process().exitValue()).as(gateway.log()).isZero();
     } finally {
       gateway.process().destroyForcibly();
       channel.shutdownNow();
@@ -407,7 +449,7 @@ class DistributionIT {
     return NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
   }
 
-  private record RunningGateway(Process process, int port, Path logFile) {
+  private record RunningGateway(Process process, int port, Path logFile, Path configFile) {
     String log() throws IOException {
       return Files.readString(logFile);
     }
@@ -437,7 +479,7 @@ class DistributionIT {
       assertThat(gateway.isAlive()).as("gateway running; its log:%n%s", text).isTrue();
       return false;
     });
-    return new RunningGateway(gateway, port[0], log);
+    return new RunningGateway(gateway, port[0], log, file);
   }
 
   private record Run(int exit, String out, String err) {}

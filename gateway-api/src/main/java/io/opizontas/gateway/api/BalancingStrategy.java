@@ -11,6 +11,8 @@ import org.pf4j.ExtensionPoint;
  * each per-service entry that names this plugin with its own options), calls {@link #start} once
  * before the gateway accepts calls, and {@link #close} once at shutdown. If {@code start} throws, the
  * gateway refuses to start and names the plugin and the cause.
+ * A configuration reload makes fresh instances the same way, beside the running ones (see the
+ * package documentation).
  *
  * <p><b>Threading.</b> {@link #newBalancer} may be called from any thread, concurrently, whenever a
  * service first needs one; it must be quick and must not block.

@@ -13,6 +13,8 @@ import org.pf4j.ExtensionPoint;
  * plugin, calls {@link #start} once before the gateway accepts calls, and {@link #close} once at
  * shutdown, after calls have drained. If {@code start} throws, the gateway refuses to start and
  * names the plugin, the entry and the cause ({@link PluginConfigException} names the key).
+ * A configuration reload makes fresh instances the same way, beside the running ones (see the
+ * package documentation).
  *
  * <p><b>Threading.</b> One instance serves every call, so every method may be called concurrently
  * for different calls and must be thread-safe. For one call the runtime calls a filter's methods one

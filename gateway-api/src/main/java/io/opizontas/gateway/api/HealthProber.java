@@ -12,6 +12,8 @@ import org.pf4j.ExtensionPoint;
  * <p><b>Life cycle.</b> One instance per configured prober; {@link #start} once before the gateway
  * accepts calls, {@link #close} once at shutdown. If {@code start} throws, the gateway refuses to
  * start and names the plugin and the cause.
+ * A configuration reload makes fresh instances the same way, beside the running ones (see the
+ * package documentation).
  *
  * <p><b>Threading.</b> {@link #probe} is called on the plugin's own thread (the one behind {@link
  * PluginContext#scheduler()}), about once per interval for the same endpoint and service (up to a

@@ -9,6 +9,8 @@ import org.pf4j.ExtensionPoint;
  * <p>The runtime makes one instance per configured {@code [[registries]]} entry, calls {@link #start}
  * once before the gateway accepts calls, and {@link #close} once at shutdown. Between the two, the
  * backend reports changes to the {@link EndpointSink} from any thread it likes.
+ * A configuration reload makes fresh instances for the entries it changed, beside the running
+ * ones (see the package documentation).
  *
  * <p><b>The first report.</b> The sink works from the moment {@code start} is called, and reports
  * made inside {@code start} are in the routing table when it returns. The gateway starts its

@@ -6,6 +6,8 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginsConfig;
 import io.opizontas.gateway.plugin.PluginLoadException;
+import io.opizontas.gateway.server.ConfigReload;
+import io.opizontas.gateway.server.ConfigWatch;
 import io.opizontas.gateway.server.Gateway;
 import java.io.IOException;
 import java.net.BindException;
@@ -32,6 +34,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Starts the gateway and serves until stopped (SIGTERM or Ctrl-C drain in-flight calls first).",
+      "SIGHUP re-reads the --config file and applies it without dropping a call.",
       "Without --config it runs the embedded default: listening on 127.0.0.1:50051 (this machine only),",
       "every setting at its default. To listen on all interfaces, set [server] listen = \"0.0.0.0:50051\" in a --config file."
     })
@@ -77,7 +80,8 @@ final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("opizontas: cannot start: " + e.getMessage());
       return 1;
     }
-    // Any other way the JVM is told to end (SIGHUP, say) still drains first, in a shutdown hook.
+    ConfigWatch watch = reloads(gateway, gatewayConfig, signals);
+    // Any other way the JVM is told to end (SIGQUIT aside) still drains first, in a shutdown hook.
     Thread hook = new Thread(gateway::close, "opizontas-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     signals.await();
@@ -86,8 +90,27 @@ final class RunCommand implements Callable<Integer> {
     } catch (IllegalStateException shuttingDown) {
       // The JVM is ending for another reason and the hook is draining; close() waits for it.
     }
+    if (watch != null) {
+      watch.close();
+    }
     gateway.close();
     return 0;
+  }
+
+  /**
+   * SIGHUP re-reads the --config file, and so does a change of it when {@code [reload] watch} is on;
+   * returns the watch, or null. The embedded default has no file to re-read.
+   */
+  private ConfigWatch reloads(Gateway gateway, GatewayConfig started, StopSignals signals) {
+    if (config == null) {
+      signals.onHangUp(() -> LOG.warn("Nothing to reload: the gateway runs the embedded default (no --config)"));
+      return null;
+    }
+    String home = System.getProperty(HOME_PROPERTY);
+    ConfigReload reload = new ConfigReload(gateway, config, read -> underHome(read, home));
+    gateway.metrics().ifPresent(metrics -> reload.subscribe(outcome -> metrics.configReloaded(outcome.applied())));
+    signals.onHangUp(reload::reload);
+    return started.reload().watch() ? ConfigWatch.start(reload, started.reload().watchInterval()) : null;
   }
 
   /**

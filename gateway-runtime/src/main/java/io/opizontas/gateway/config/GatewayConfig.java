@@ -17,7 +17,8 @@ public record GatewayConfig(
     BalancingConfig balancing,
     TlsConfig tls,
     HealthConfig health,
-    AdminConfig admin) {
+    AdminConfig admin,
+    ReloadConfig reload) {
 
   public GatewayConfig {
     registries = List.copyOf(registries);
@@ -27,11 +28,12 @@ public record GatewayConfig(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(reload, "reload");
   }
 
   /**
-   * A configuration without the admin listener: built in code (tests, embedding), it binds no port
-   * it was not given.
+   * A configuration without the admin listener and with the default {@code [reload]} section: built
+   * in code (tests, embedding), it binds no port it was not given.
    */
   public GatewayConfig(
       ServerConfig server,
@@ -43,7 +45,8 @@ public record GatewayConfig(
       BalancingConfig balancing,
       TlsConfig tls,
       HealthConfig health) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, AdminConfig.off());
+    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, AdminConfig.off(),
+        ReloadConfig.defaults());
   }
 
   /** A configuration with the default {@code [health]} section. */
@@ -106,16 +109,25 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
   }
 
   /** This configuration with another {@code [health]} section. */
   public GatewayConfig withHealth(HealthConfig health) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
   }
 
   /** This configuration with another {@code [admin]} section. */
   public GatewayConfig withAdmin(AdminConfig admin) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with another {@code [reload]} section. */
+  public GatewayConfig withReload(ReloadConfig reload) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
   }
 }

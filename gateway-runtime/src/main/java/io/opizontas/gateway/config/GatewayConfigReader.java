@@ -107,7 +107,8 @@ public final class GatewayConfigReader {
             balancing(root.table("balancing")),
             tls,
             health(root.table("health")),
-            admin(root.table("admin")));
+            admin(root.table("admin")),
+            reload(root.table("reload")));
     root.rejectUnknownKeys();
     return config;
   }
@@ -378,6 +379,14 @@ public final class GatewayConfigReader {
     PluginsConfig plugins = new PluginsConfig(table.path("directory", PluginsConfig.defaults().directory()));
     table.rejectUnknownKeys();
     return plugins;
+  }
+
+  private static ReloadConfig reload(TomlTable table) {
+    ReloadConfig d = ReloadConfig.defaults();
+    ReloadConfig reload = new ReloadConfig(table.bool("watch", d.watch()),
+        table.duration("watch_interval", d.watchInterval(), null));
+    table.rejectUnknownKeys();
+    return reload;
   }
 
   private static List<PluginSection> pluginSections(List<TomlTable> entries) {

@@ -80,6 +80,18 @@ public final class EndpointTable {
     return gatewaySink;
   }
 
+  /**
+   * Withdraws everything {@code source} reported, as if it had reported every service empty: what
+   * a registry leaves behind once it is closed (a configuration reload dropped or replaced it).
+   */
+  public void forget(String source) {
+    for (Map.Entry<String, Map<String, Set<Endpoint>>> entry : bySource.entrySet()) {
+      if (entry.getValue().containsKey(source)) {
+        update(source, entry.getKey(), Set.of());
+      }
+    }
+  }
+
   void refuse(String source, String service, Set<Endpoint> endpoints) {
     if (!endpoints.isEmpty() && refused.add(source + " " + service)) {
       LOG.warn("registry {} reports {} at {}: refused, that service is the gateway's own and no registry"

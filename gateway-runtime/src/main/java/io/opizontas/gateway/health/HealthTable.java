@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class HealthTable implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthTable.class);
 
   private final EndpointTable table;
-  private final HealthConfig config;
+  private volatile HealthConfig config;
   private final ScheduledThreadPoolExecutor timer;
   private final Map<String, ServiceHealth> services = new ConcurrentHashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
@@ -61,7 +62,7 @@ public final class HealthTable implements AutoCloseable {
 
   private void registered(ServiceEndpoints snapshot) {
     String service = snapshot.service();
-    services.computeIfAbsent(service, s -> new ServiceHealth(s, config, timer, failing, () -> changed(s)))
+    services.computeIfAbsent(service, s -> new ServiceHealth(s, this::config, timer, failing, () -> changed(s)))
         .registered(snapshot);
   }
 
@@ -145,6 +146,24 @@ public final class HealthTable implements AutoCloseable {
   public EndpointTable.Subscription watch(Consumer<String> listener) {
     listeners.add(listener);
     return () -> listeners.remove(listener);
+  }
+
+  private HealthConfig config() {
+    return config;
+  }
+
+  /**
+   * Judges endpoints as {@code next} says from now on (a configuration reload): thresholds from the
+   * next probe, ejection from the next call. Endpoints of services {@code probed} no longer covers
+   * leave the state their probes gave them.
+   */
+  public void reconfigure(HealthConfig next, Predicate<String> probed) {
+    config = next;
+    services.forEach((service, health) -> {
+      if (!probed.test(service)) {
+        health.probesStopped();
+      }
+    });
   }
 
   @Override

@@ -127,6 +127,11 @@ public final class ProbeScheduler implements AutoCloseable {
     return prober;
   }
 
+  /** Whether this scheduler probes the endpoints of {@code service}. */
+  public boolean covers(String service) {
+    return !EndpointTable.GATEWAY_SERVICES.contains(service) && proberFor(service) != null;
+  }
+
   /** The prober of the most specific rule matching {@code service} (first written wins a tie), else the default. */
   private Prober proberFor(String service) {
     return proberOf.computeIfAbsent(service, s -> {

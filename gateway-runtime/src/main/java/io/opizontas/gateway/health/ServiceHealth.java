@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,8 @@ final class ServiceHealth {
   private static final Logger LOG = LoggerFactory.getLogger(HealthTable.class);
 
   private final String service;
-  private final HealthConfig config;
+  /** The table's configuration, read at each use: a reload may change it. */
+  private final Supplier<HealthConfig> config;
   private final ScheduledExecutorService timer;
   private final Runnable changed;
   private final Object lock = new Object();
@@ -46,7 +48,7 @@ final class ServiceHealth {
   private volatile List<Endpoint> routable = List.of();
 
   /** {@code changed} runs after the routable list changed, under the lock: it must be quick. */
-  ServiceHealth(String service, HealthConfig config, ScheduledExecutorService timer, AtomicInteger failingEverywhere,
+  ServiceHealth(String service, Supplier<HealthConfig> config, ScheduledExecutorService timer, AtomicInteger failingEverywhere,
       Runnable changed) {
     this.service = service;
     this.failingEverywhere = failingEverywhere;
@@ -105,7 +107,7 @@ final class ServiceHealth {
 
   /** A call to {@code endpoint} failed before its backend answered: counts toward ejection. */
   void callFailed(Endpoint endpoint, GrpcStatusCode status) {
-    HealthConfig.Ejection ejection = config.ejection();
+    HealthConfig.Ejection ejection = config.get().ejection();
     synchronized (lock) {
       EndpointHealth health = byEndpoint.get(endpoint);
       if (health == null || health.ejected) {
@@ -175,7 +177,7 @@ final class ServiceHealth {
       if (result == HealthState.HEALTHY) {
         health.probeFailuresInRow = 0;
         health.probePassesInRow++;
-        if (!health.probePassing && health.probePassesInRow >= config.healthyThreshold()) {
+        if (!health.probePassing && health.probePassesInRow >= config.get().healthyThreshold()) {
           health.probePassing = true;
           LOG.info("{} of {} passes its health checks again ({} in a row: {}){}", endpoint.address(), service,
               health.probePassesInRow, detail, health.ejected ? "; it stays out while ejected" : "");
@@ -184,12 +186,36 @@ final class ServiceHealth {
       } else if (result == HealthState.UNHEALTHY) {
         health.probePassesInRow = 0;
         health.probeFailuresInRow++;
-        if (health.probePassing && health.probeFailuresInRow >= config.unhealthyThreshold()) {
+        if (health.probePassing && health.probeFailuresInRow >= config.get().unhealthyThreshold()) {
           health.probePassing = false;
           LOG.warn("{} of {} fails its health checks ({} in a row, last: {}): out of rotation", endpoint.address(),
               service, health.probeFailuresInRow, detail);
           publish();
         }
+      }
+    }
+  }
+
+  /**
+   * No prober covers this service any more (a reload removed it): endpoints out of rotation for
+   * failing their probes come back, since nothing would ever probe them in again.
+   */
+  void probesStopped() {
+    synchronized (lock) {
+      boolean any = false;
+      for (EndpointHealth health : byEndpoint.values()) {
+        health.probeFailuresInRow = 0;
+        health.probePassesInRow = 0;
+        health.lastProbe = "not probed: the reloaded configuration has no prober for " + service;
+        if (!health.probePassing) {
+          health.probePassing = true;
+          any = true;
+          LOG.info("{} of {} is no longer probed (configuration reloaded): back in rotation{}",
+              health.endpoint.address(), service, health.ejected ? " once its ejection ends" : "");
+        }
+      }
+      if (any) {
+        publish();
       }
     }
   }
@@ -236,13 +262,13 @@ final class ServiceHealth {
         next.add(all.get(i));
       }
     }
-    boolean panic = config.panicPercent() > 0 && !all.isEmpty()
-        && next.size() * 100 < config.panicPercent() * all.size();
+    boolean panic = config.get().panicPercent() > 0 && !all.isEmpty()
+        && next.size() * 100 < config.get().panicPercent() * all.size();
     if (panic != panicking) {
       panicking = panic;
       if (panic) {
         LOG.warn("Only {} of {} endpoints of {} are routable, under health.panic_threshold = {}%: routing to all of"
-            + " them", next.size(), all.size(), service, config.panicPercent());
+            + " them", next.size(), all.size(), service, config.get().panicPercent());
       } else {
         LOG.info("{} of {} endpoints of {} are routable again: routing to those only", next.size(), all.size(),
             service);

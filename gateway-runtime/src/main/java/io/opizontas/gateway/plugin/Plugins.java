@@ -98,6 +98,8 @@ public final class Plugins implements AutoCloseable {
   /** Every plugin's scheduler and blocking executor, stopped at {@link #close}. */
   private final List<ExecutorService> pluginExecutors = new CopyOnWriteArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
+  /** Null for the instance {@link #load} made; the loaded plugins for one of its {@link #newScope scopes}. */
+  private final Plugins loaded;
   /** Balancing strategies by id; read at the first {@link #startStrategy}. Guarded by this. */
   private Map<String, ExtensionClass<BalancingStrategy>> strategies;
   /** TLS providers by id; read at the first {@link #startTlsProvider}. Guarded by this. */
@@ -105,8 +107,8 @@ public final class Plugins implements AutoCloseable {
   /** Health probers by id; read at the first {@link #startProber}. Guarded by this. */
   private Map<String, ExtensionClass<HealthProber>> probers;
   /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
-  private final LentEndpointCalls endpointCalls = new LentEndpointCalls();
-  /** Told the plugin id of each data-path failure of a call filter (metrics). */
+  private final LentEndpointCalls endpointCalls;
+  /** Told the plugin id of each data-path failure of a call filter (metrics); scopes use their root's. */
   private volatile Consumer<String> failureCount = id -> { };
 
   private Plugins(PluginDirectory directory, Path home, Clock clock, ScheduledExecutorService timer) {
@@ -116,6 +118,34 @@ public final class Plugins implements AutoCloseable {
     this.timer = timer;
     this.filterPool = new ThreadPoolExecutor(FILTER_THREADS, FILTER_THREADS, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(FILTER_QUEUE), daemonThreads("opizontas-filters-", new AtomicInteger()));
+    this.loaded = null;
+    this.endpointCalls = new LentEndpointCalls();
+  }
+
+  /** A scope of {@code loaded}: everything shared but the extensions it started. */
+  private Plugins(Plugins loaded) {
+    this.directory = loaded.directory;
+    this.home = loaded.home;
+    this.clock = loaded.clock;
+    this.timer = loaded.timer;
+    this.filterPool = loaded.filterPool;
+    this.loaded = loaded;
+    this.endpointCalls = loaded.endpointCalls;
+  }
+
+  /**
+   * The same loaded plugins, contexts and threads, but whose {@link #close} closes only the
+   * extensions started through the scope and leaves the plugins loaded. A configuration reload
+   * starts the new configuration's extensions in a scope of their own, so that the previous
+   * configuration's can be closed apart once the calls using them are over.
+   */
+  public Plugins newScope() {
+    return new Plugins(root());
+  }
+
+  /** The instance {@link #load} made: this one, or the one this is a scope of. */
+  private Plugins root() {
+    return loaded == null ? this : loaded;
   }
 
   /**
@@ -193,6 +223,9 @@ public final class Plugins implements AutoCloseable {
    * {@link #BLOCKING_THREADS} more threads of the plugin's own. Both stop at {@link #close}.
    */
   public PluginContext context(String pluginId) {
+    if (loaded != null) {
+      return loaded.context(pluginId);
+    }
     return contexts.computeIfAbsent(pluginId, id -> {
       ScheduledThreadPoolExecutor scheduler =
           new ScheduledThreadPoolExecutor(1, daemonThreads("opizontas-plugin-" + id, null));
@@ -403,18 +436,21 @@ public final class Plugins implements AutoCloseable {
 
   /** From now on, each failure of a call filter started by {@link #startChain} is told to {@code count} by plugin id. */
   public void countFailures(Consumer<String> count) {
-    this.failureCount = count;
+    root().failureCount = count;
   }
 
   /** The metrics of every plugin that was lent a context, by plugin id. */
   public Map<String, MemoryPluginMetrics> pluginMetrics() {
     Map<String, MemoryPluginMetrics> all = new TreeMap<>();
-    contexts.forEach((id, context) -> all.put(id, context.metrics()));
+    root().contexts.forEach((id, context) -> all.put(id, context.metrics()));
     return all;
   }
 
   /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
   public Map<String, Double> metrics(String pluginId) {
+    if (loaded != null) {
+      return loaded.metrics(pluginId);
+    }
     RuntimePluginContext context = contexts.get(pluginId);
     return context == null ? Map.of() : context.metrics().snapshot();
   }
@@ -481,7 +517,7 @@ public final class Plugins implements AutoCloseable {
     }
     FailureLog failures =
         new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW,
-            () -> failureCount.accept(id));
+            () -> root().failureCount.accept(id));
     return new ChainLink(id, filter, timeout, failureStatus, failures);
   }
 
@@ -581,15 +617,19 @@ public final class Plugins implements AutoCloseable {
   }
 
   /**
-   * Closes every extension this instance started, last started first, stops the filters pool and
-   * the plugins' schedulers and blocking executors, then stops and unloads the plugins and their class loaders. Failures are
-   * logged and skipped.
+   * Closes every extension this instance started, last started first; then, unless this is a
+   * {@linkplain #newScope scope} (whose plugins stay loaded), stops the filters pool and the plugins'
+   * schedulers and blocking executors, then stops and unloads the plugins and their class loaders.
+   * Failures are logged and skipped.
    */
   @Override
   public void close() {
     synchronized (closers) {
       closeAll(closers);
       closers.clear();
+    }
+    if (loaded != null) {
+      return;
     }
     filterPool.shutdownNow();
     for (ExecutorService executor : pluginExecutors) {

@@ -39,7 +39,8 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
   /** RFC 9113 §6.5.2 counts each header field as its name, its value and 32 bytes of overhead. */
   private static final int FIELD_OVERHEAD = 32;
 
-  private final CallRuntime runtime;
+  /** Read once per call: a call keeps the routing and chain it started with when a reload swaps them. */
+  private volatile CallRuntime runtime;
   private final int maxHeaderListSize;
   /** Stamps calls to the registration API with the client's certificate; null when none are. */
   private final ClientCertificates certificates;
@@ -66,6 +67,15 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
     this.runtime = new CallRuntime(router, upstreams, filters, new CallDeadlines(scheduler), maxHops, metrics);
     this.maxHeaderListSize = maxHeaderListSize;
     this.certificates = certificates;
+  }
+
+  /**
+   * Routes and filters calls that start from now on with {@code router} and {@code filters} (a
+   * configuration reload); calls already running keep the ones they started with.
+   */
+  public void reroute(Router router, CallFilters filters) {
+    CallRuntime now = runtime;
+    runtime = new CallRuntime(router, now.upstreams(), filters, now.deadlines(), now.maxHops(), now.metrics());
   }
 
   @Override

@@ -3,25 +3,18 @@ package io.opizontas.gateway.server;
 import io.opizontas.gateway.admin.AdminRoute;
 import io.opizontas.gateway.admin.AdminServer;
 import io.opizontas.gateway.admin.Healthz;
-import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.cli.Version;
-import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.RegistryBackends;
 import io.opizontas.gateway.health.GatewayHealthService;
 import io.opizontas.gateway.health.HealthTable;
-import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.metrics.CallMetrics;
 import io.opizontas.gateway.metrics.GatewayMetrics;
 import io.opizontas.gateway.plugin.Plugins;
-import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
 import io.opizontas.gateway.registration.RegistrationServer;
-import io.opizontas.gateway.routing.Router;
-import io.opizontas.gateway.routing.ServiceBalancers;
 import io.opizontas.gateway.tls.ClientCertificates;
 import io.opizontas.gateway.tls.ListenerTls;
 import io.opizontas.gateway.tls.UpstreamTls;
@@ -40,6 +33,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
@@ -85,6 +79,7 @@ public final class Gateway implements AutoCloseable {
   private final EndpointTable endpoints;
   private final HealthTable health;
   private final UpstreamPool upstreams;
+  private final ComponentsInUse components;
   /** The admin listener, or null when [admin] listen = "off". */
   private final AdminServer admin;
   /** The metrics, or null without an admin listener. */
@@ -93,15 +88,16 @@ public final class Gateway implements AutoCloseable {
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      HealthTable health, UpstreamPool upstreams, AdminServer admin, GatewayMetrics metrics,
-      Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, ComponentsInUse components, AdminServer admin,
+      GatewayMetrics metrics, Deque<AutoCloseable> started) {
     this.connector = connector;
+    this.components = components;
+    this.admin = admin;
+    this.metrics = metrics;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.health = health;
     this.upstreams = upstreams;
-    this.admin = admin;
-    this.metrics = metrics;
     this.started = started;
   }
 
@@ -146,13 +142,8 @@ public final class Gateway implements AutoCloseable {
     if (metrics != null) {
       plugins.countFailures(metrics::pluginFailed);
     }
-    CallFilters filters = plugins.startChain(config.chain());
-    ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), System.getenv(BalancingConfig.ZONE_VARIABLE), plugins::startStrategy);
     HealthTable health = HealthTable.follow(endpoints, config.health());
     started.push(health);
-    RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
-        id -> plugins.create(RegistryBackend.class, id), plugins::context, endpoints);
-    started.push(registries);
 
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("opizontas");
@@ -169,8 +160,16 @@ public final class Gateway implements AutoCloseable {
     ListenerTls listenerTls = config.tls().listener().isPresent()
         ? ListenerTls.start(config.tls().listener().get(), plugins::startTlsProvider)
         : null;
+    // Backend sessions must outlive the client listener's drain, so they stop after it.
+    upstreams.start();
+    started.push(upstreams::stop);
+    // Probers may call endpoints over the same sessions as routed calls (grpc-health does).
+    plugins.lendEndpointCalls(new UpstreamUnaryCalls(upstreams, scheduler));
+    // The reloadable part: what a reload builds again, the same way.
+    Components components = Components.build(config, plugins, endpoints, health, null, 0);
+    started.push(components);
     ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
-    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters,
+    GrpcCallAcceptor acceptor = new GrpcCallAcceptor(components.router, upstreams, components.filters,
         scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates,
         metrics == null ? CallMetrics.NONE : metrics);
     HttpConfiguration http = httpConfiguration(config.server());
@@ -189,15 +188,11 @@ public final class Gateway implements AutoCloseable {
     // drain() waits for the calls itself, so that it can say what the timeout cut.
     server.setStopTimeout(0);
     server.setStopAtShutdown(false);
-    // Backend sessions must outlive the client listener's drain, so they stop after it.
-    upstreams.start();
-    started.push(upstreams::stop);
-    // Probers may call endpoints over the same sessions as routed calls (grpc-health does).
-    plugins.lendEndpointCalls(new UpstreamUnaryCalls(upstreams, scheduler));
-    ProbeScheduler probes = ProbeScheduler.start(config.health(), endpoints, health, plugins::startProber);
-    if (probes != null) {
-      started.push(probes);
-    }
+    // From here the components in use close them, with any a reload leaves retiring.
+    started.remove(components);
+    ComponentsInUse inUse = new ComponentsInUse(config, components, plugins, endpoints, health, acceptor,
+        () -> streams(listeners), scheduler);
+    started.push(inUse);
     EndpointTable.Subscription pruning =
         endpoints.follow(snapshot -> upstreams.serviceChanged(snapshot.service(), snapshot.asList()));
     started.push(pruning::close);
@@ -233,12 +228,13 @@ public final class Gateway implements AutoCloseable {
       drain(server, listeners, scheduler, drainTimeout);
     });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, metrics, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, inUse, admin, metrics,
+        started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
       RegistrationServer registration = new RegistrationServer(config.registration(),
-          registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
+          components.registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
       started.push(registration);
       started.push(stopListener);
       if (metrics != null) {
@@ -338,6 +334,24 @@ public final class Gateway implements AutoCloseable {
     server.stop();
   }
 
+  /**
+   * Applies {@code next}: the call filter chain, routes, registries, balancing and health change for
+   * calls that start from now on, while calls in flight finish with the chain and routes they started
+   * with; the extensions of the replaced configuration are closed once those calls are over (at most
+   * {@code server.drain_timeout} later). Every new extension starts before the swap: when one fails,
+   * or the configuration is refused, nothing changes and the outcome says why. Settings that need a
+   * restart ({@link io.opizontas.gateway.config.RestartSettings}) keep their running value and are
+   * named in the outcome. {@link ConfigReload} reloads from the configuration file.
+   */
+  public ReloadOutcome reload(GatewayConfig next) {
+    return components.reload(next);
+  }
+
+  /** The configuration in use: as started, or as the last reload applied it. */
+  public GatewayConfig config() {
+    return components.config();
+  }
+
   /** The live routing table; registry backends report into it. */
   public EndpointTable endpoints() {
     return endpoints;
@@ -378,10 +392,7 @@ public final class Gateway implements AutoCloseable {
     return admin.address();
   }
 
-  /**
-   * The gateway's metrics, to count into from outside the data path (configuration reloads); empty
-   * when the admin listener is off, as nothing is counted then.
-   */
+  /** The gateway's metrics; empty when the admin listener is off, as nothing is counted then. */
   public Optional<GatewayMetrics> metrics() {
     return Optional.ofNullable(metrics);
   }
@@ -396,16 +407,22 @@ public final class Gateway implements AutoCloseable {
     return openStreams(tlsConnector == null ? List.of(connector) : List.of(connector, tlsConnector));
   }
 
-  private static int openStreams(List<ServerConnector> connectors) {
-    int open = 0;
+  /** The client streams open now on {@code connectors}: the calls in flight. */
+  private static List<Stream> streams(List<ServerConnector> connectors) {
+    List<Stream> open = new ArrayList<>();
     for (EndPoint endPoint : ClientConnections.endPoints(connectors)) {
       HTTP2Connection connection = ClientConnections.http2(endPoint);
       if (connection != null) {
-        open += connection.getSession().getStreams().size();
+        open.addAll(connection.getSession().getStreams());
       }
     }
     return open;
   }
+
+  private static int openStreams(List<ServerConnector> connectors) {
+    return streams(connectors).size();
+  }
+
 
   /** HTTP/2 sessions open to backends right now. */
   public int backendSessions() {

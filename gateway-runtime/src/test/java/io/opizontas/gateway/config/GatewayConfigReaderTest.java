@@ -101,6 +101,13 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void reloadWatchesOnlyWhenAsked() throws IOException {
+      assertThat(read("").reload()).isEqualTo(new ReloadConfig(false, Duration.ofSeconds(1)));
+      assertThat(read("[reload]\nwatch = true\nwatch_interval = \"250ms\"\n").reload())
+          .isEqualTo(new ReloadConfig(true, Duration.ofMillis(250)));
+    }
+
+    @Test
     void balancingHasADefaultStrategyAndRulesWithTheirOwnOptions() throws IOException {
       GatewayConfig config = read("""
           [balancing]
@@ -426,6 +433,14 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void reloadMistakesNameTheKey() throws IOException {
+      assertThat(refusal("[reload]\nwatch = \"yes\"\n"))
+          .isEqualTo(":2: reload.watch: expected true or false but found the string \"yes\"");
+      assertThat(refusal("[reload]\nwatch_interval = \"0\"\n")).isEqualTo(":2: reload.watch_interval: must be longer than 0");
+      assertThat(refusal("[reload]\nsignal = \"HUP\"\n")).startsWith(":2: reload.signal: unknown key");
+    }
+
+    @Test
     void registrationCertificateMistakesNameTheKey() throws IOException {
       assertThat(refusal("[[registration.certificates]]\nidentity = \"x\"\nservices = [\"a.*\"]\n"))
           .startsWith(":1: registration.certificates.0.addresses: is empty");
@@ -518,7 +533,7 @@ class GatewayConfigReaderTest {
                   + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
       assertThat(refusal("[server]\n[metrics]\nenabled = true\n"))
           .isEqualTo(":2: metrics: unknown key (known here: server, upstream, plugins, registries, chain, registration,"
-              + " balancing, health, admin)");
+              + " balancing, health, admin, reload)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\nrequired = true\n[[upstream.tls.services]]\n"
           + "pattern = \"a.*\"\nidentity = \"x\"\nrequired = true\n"))
           .startsWith(":7: upstream.tls.services.0.required: unknown key");

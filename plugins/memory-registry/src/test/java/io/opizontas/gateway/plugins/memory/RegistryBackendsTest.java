@@ -190,4 +190,45 @@ class RegistryBackendsTest {
         .hasMessage("gateway.toml:4: registries.0.adress: unknown key; the plugin reads only address here (plugin 'fixed')");
     assertThat(events).containsExactly("start fixed", "close");
   }
+
+  @Test
+  void aReloadKeepsTheRegistrationBackendWithItsLeasesAndReplacesTheEntriesThatChanged() throws Exception {
+    RegistrationConfig registration = RegistrationConfig.defaults();
+    RegistryBackends first = start(List.of(new PluginSection("memory", Map.of(), "gateway.toml:1"),
+        new PluginSection("fixed", Map.of("address", "10.0.0.1:1"), "gateway.toml:4")), registration);
+    first.registrar().orElseThrow().register(Set.of("svc.A"), Endpoint.of("10.0.0.9", 9), Duration.ofSeconds(30));
+
+    RegistryBackends second = RegistryBackends.start(
+        List.of(new PluginSection("memory", Map.of("max_leases", 5L), "gateway.toml:1"),
+            new PluginSection("fixed", Map.of("address", "10.0.0.2:1"), "gateway.toml:5")),
+        registration, this::create, id -> context, table, first, 1);
+
+    // The registration API's backend is the same instance, leases and all, whatever its settings.
+    assertThat(second.registrar()).containsSame(first.registrar().orElseThrow());
+    // Both configurations report until the old one retires; then only the new entry's endpoint is left.
+    assertThat(table.lookup("svc.Fixed").size()).isEqualTo(2);
+    first.retire(second);
+    assertThat(table.lookup("svc.Fixed").asList()).containsExactly(Endpoint.parse("10.0.0.2:1"));
+    assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.9", 9));
+    assertThat(events).containsExactly("start fixed", "start fixed", "close");
+    second.close();
+  }
+
+  @Test
+  void aReloadWhoseBackendFailsWithdrawsWhatItsNewBackendsReportedAndLeavesTheRunningOnes() {
+    RegistrationConfig off = new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of());
+    PluginSection kept = new PluginSection("fixed", Map.of("address", "10.0.0.1:1"), "gateway.toml:1");
+    try (RegistryBackends running = start(List.of(kept), off)) {
+      assertThatThrownBy(() -> RegistryBackends.start(
+              List.of(kept, new PluginSection("fixed", Map.of("address", "10.0.0.3:1"), "gateway.toml:4"),
+                  new PluginSection("broken", Map.of(), "gateway.toml:7")),
+              off, this::create, id -> context, table, running, 1))
+          .isInstanceOf(PluginLoadException.class)
+          .hasMessageContaining("gateway.toml:7");
+
+      assertThat(table.lookup("svc.Fixed").asList()).containsExactly(Endpoint.parse("10.0.0.1:1"));
+      // The running backend was taken over by the failed attempt, not started again, and stays open.
+      assertThat(events).containsExactly("start fixed", "start fixed", "start broken", "close");
+    }
+  }
 }
