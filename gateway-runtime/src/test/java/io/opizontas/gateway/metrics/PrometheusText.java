@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * must be a HELP, a TYPE or a sample of the family its TYPE line announced, label values must be
  * escaped correctly, values must be numbers, and no series may appear twice. Anything else fails.
  */
-final class PrometheusText {
+public final class PrometheusText {
 
   private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
@@ -29,7 +29,7 @@ final class PrometheusText {
     this.types = types;
   }
 
-  static PrometheusText parse(String text) {
+  public static PrometheusText parse(String text) {
     if (!text.isEmpty() && !text.endsWith("\n")) {
       throw new AssertionError("the exposition does not end with a newline");
     }
@@ -102,7 +102,7 @@ final class PrometheusText {
   }
 
   /** The value of the series {@code name} with exactly {@code labels} (name, value, ...); null when absent. */
-  Double value(String name, String... labels) {
+  public Double value(String name, String... labels) {
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < labels.length; i += 2) {
       text.append(labels[i]).append("=\"").append(labels[i + 1]).append("\",");
