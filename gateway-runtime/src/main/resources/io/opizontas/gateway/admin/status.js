@@ -93,7 +93,8 @@ function endpointRow(service, endpoint) {
   row.dataset.endpoint = endpoint.address;
   row.dataset.state = endpoint.state;
   const address = el('td', null, endpoint.address);
-  const where = [endpoint.sources.join(', ')];
+  // The gateway's own services are reported by the gateway itself: no registry to name.
+  const where = service.internal ? [] : [endpoint.sources.join(', ')];
   if (endpoint.weight !== 1) where.push('weight ' + endpoint.weight);
   if (endpoint.zone) where.push('zone ' + endpoint.zone);
   address.appendChild(el('span', 'sources', '  ' + where.filter(Boolean).join(' · ')));
