@@ -38,7 +38,7 @@ public final class EndpointTable {
   public static final Set<String> GATEWAY_SERVICES = Set.of("opizontas.registry.v1.Registry", "grpc.health.v1.Health");
 
   /** The source of {@link #gatewaySink()}; registry sources are {@code <plugin>#<index>}, never this. */
-  private static final String GATEWAY_SOURCE = "registration-api";
+  private static final String GATEWAY_SOURCE = "gateway";
 
   private static final Logger LOG = LoggerFactory.getLogger(EndpointTable.class);
 
