@@ -22,9 +22,9 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * The admin API (README.md, "Operations: admin API"): JSON reads of services, leases, plugins and
- * the effective configuration ({@link AdminRoute.Access#READ}), and the actions drain, undrain and
- * probe now ({@link AdminRoute.Access#TOKEN}, POST only). Reads and actions run on admin threads and
+ * The admin API (README.md, "Operations: admin API and status page"): JSON reads of services,
+ * leases, plugins and the effective configuration ({@link AdminRoute.Access#READ}), and the actions
+ * drain, undrain and probe now ({@link AdminRoute.Access#TOKEN}, POST only). Reads and actions run on admin threads and
  * only read or flip state the data path reads: nothing here waits for a call.
  */
 public final class AdminApi {
