@@ -22,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -106,8 +105,7 @@ final class AdminJson {
   /** Replaces every scalar under a secret key; lists and tables under one are walked, not dropped. */
   private static void redact(JsonNode node, boolean secret) {
     if (node instanceof ObjectNode object) {
-      for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = fields.next();
+      for (Map.Entry<String, JsonNode> field : object.properties()) {
         if (field.getValue().isContainerNode()) {
           redact(field.getValue(), SECRET_KEY.matcher(field.getKey()).matches());
         } else if (SECRET_KEY.matcher(field.getKey()).matches() && !field.getValue().isNull()) {

@@ -76,7 +76,8 @@ function serviceRow(service, timeMillis) {
   row.appendChild(state);
   const r = rate(service, timeMillis);
   row.appendChild(el('td', 'num calls-per-second', r.perSecond === null ? '…' : r.perSecond.toFixed(1)));
-  row.appendChild(el('td', 'num error-rate', r.errors === null ? '–' : (100 * r.errors).toFixed(1) + ' %'));
+  row.appendChild(el('td', 'num error-rate' + (r.errors > 0 ? ' bad' : ''),
+    r.errors === null ? '–' : (100 * r.errors).toFixed(1) + ' %'));
   row.appendChild(el('td', 'num', String(service.calls.in_flight)));
   row.appendChild(el('td', 'why', service.reason));
   const actions = el('td');
