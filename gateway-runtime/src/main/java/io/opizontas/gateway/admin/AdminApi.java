@@ -82,8 +82,9 @@ public final class AdminApi {
     String service = query.getValue("service");
     List<String> changed = health.drain(service, endpoint, drained);
     if (changed.isEmpty()) {
-      return Answer.refused(HttpStatus.NOT_FOUND_404, "no " + (service == null ? "service" : "endpoint of " + service)
-          + " has an endpoint at " + endpoint);
+      return Answer.refused(HttpStatus.NOT_FOUND_404, service == null
+          ? "no service has an endpoint at " + endpoint
+          : "service " + service + " has no endpoint at " + endpoint);
     }
     return new Answer(HttpStatus.OK_200, Map.of("endpoint", endpoint, "services", changed,
         "drained", drained));
