@@ -206,6 +206,52 @@ public final class Plugins implements AutoCloseable {
   }
 
   /**
+   * One loaded plugin, as the admin API lists it.
+   *
+   * @param id         the plugin's id
+   * @param version    its version, from its descriptor
+   * @param extensions what it contributes
+   */
+  public record LoadedPlugin(String id, String version, List<Extension> extensions) {}
+
+  /**
+   * One extension of a plugin.
+   *
+   * @param point the extension point, such as {@code BalancingStrategy}
+   * @param id    the id the configuration names it by: the extension's own id for strategies,
+   *              probers and TLS providers, the plugin's id for registries and call filters
+   * @param type  its class
+   */
+  public record Extension(String point, String id, String type) {}
+
+  /** Every loaded plugin, by id, with its version and extensions. */
+  public List<LoadedPlugin> loaded() {
+    Map<String, List<Extension>> byPlugin = new TreeMap<>();
+    ids().forEach(id -> byPlugin.put(id, new ArrayList<>()));
+    for (Class<? extends ExtensionPoint> role : List.of(RegistryBackend.class, CallFilter.class)) {
+      for (String pluginId : byPlugin.keySet()) {
+        ClassLoader loader = directory.getPlugin(pluginId).getPluginClassLoader();
+        directory.getExtensionClasses(role, pluginId).stream()
+            .filter(type -> type.getClassLoader() == loader)
+            .forEach(type -> byPlugin.get(pluginId).add(new Extension(role.getSimpleName(), pluginId, type.getName())));
+      }
+    }
+    listById(byPlugin, BalancingStrategy.class, strategies());
+    listById(byPlugin, HealthProber.class, probers());
+    listById(byPlugin, TlsProvider.class, tlsProviders());
+    return byPlugin.entrySet().stream()
+        .map(e -> new LoadedPlugin(e.getKey(), directory.getPlugin(e.getKey()).getDescriptor().getVersion(),
+            List.copyOf(e.getValue())))
+        .toList();
+  }
+
+  private static <T> void listById(Map<String, List<Extension>> byPlugin, Class<T> role,
+      Map<String, ExtensionClass<T>> byId) {
+    byId.forEach((id, found) -> byPlugin.get(found.pluginId())
+        .add(new Extension(role.getSimpleName(), id, found.type().getName())));
+  }
+
+  /**
    * A new, not yet started instance of the {@code role} extension that plugin {@code pluginId}
    * contributes. The caller starts it (with {@link #context}) and closes it.
    *

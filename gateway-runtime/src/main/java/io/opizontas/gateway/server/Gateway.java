@@ -1,8 +1,10 @@
 package io.opizontas.gateway.server;
 
+import io.opizontas.gateway.admin.AdminApi;
 import io.opizontas.gateway.admin.AdminRoute;
 import io.opizontas.gateway.admin.AdminServer;
 import io.opizontas.gateway.admin.Healthz;
+import io.opizontas.gateway.admin.StatusPage;
 import io.opizontas.gateway.cli.Version;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
@@ -205,7 +207,11 @@ public final class Gateway implements AutoCloseable {
     Healthz healthz = new Healthz();
     List<AdminRoute> adminRoutes = new ArrayList<>();
     adminRoutes.add(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz));
+    AdminApi adminApi = null;
     if (metrics != null) {
+      adminApi = new AdminApi(inUse::config, endpoints, health, upstreams::loads, metrics, plugins, inUse::probes);
+      adminRoutes.addAll(adminApi.routes());
+      adminRoutes.addAll(StatusPage.routes());
       metrics.watchEndpoints(health::statuses, upstreams::loads);
       metrics.watchClientConnections(() -> ClientConnections.endPoints(listeners).size());
       metrics.watchPlugins(plugins::pluginMetrics);
@@ -239,6 +245,7 @@ public final class Gateway implements AutoCloseable {
       started.push(stopListener);
       if (metrics != null) {
         metrics.watchLeases(registration.leases());
+        adminApi.watchLeases(registration.leases());
       }
       // Routed like any service, so registration calls go through the chain and the data path too.
       endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
