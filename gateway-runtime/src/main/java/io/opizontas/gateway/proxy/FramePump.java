@@ -49,6 +49,11 @@ final class FramePump {
   private boolean done;
   private boolean reading;
   private boolean retired;
+  /**
+   * Payload bytes of the DATA frames read from the source: one writer at a time (Jetty calls
+   * onDataAvailable once per demand), read by whoever reports the call's outcome.
+   */
+  private volatile long bytes;
 
   /**
    * @param trailersExpected true for responses, which gRPC always ends with trailers; false for
@@ -75,7 +80,9 @@ final class FramePump {
       return;
     }
     DataFrame frame = data.frame();
-    if (frame.isEndStream() && !frame.getByteBuffer().hasRemaining()) {
+    int length = frame.remaining();
+    bytes += length;
+    if (frame.isEndStream() && length == 0) {
       data.release();
       onEndOfStream();
       return;
@@ -107,6 +114,11 @@ final class FramePump {
       retired = !reading;
       return retired;
     }
+  }
+
+  /** Payload bytes read from the source so far (and forwarded, or being forwarded, to the sink). */
+  long bytes() {
+    return bytes;
   }
 
   /** Whether the source's trailers have arrived (they may still wait for DATA before them). */
