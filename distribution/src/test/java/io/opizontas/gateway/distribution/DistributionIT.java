@@ -82,6 +82,7 @@ class DistributionIT {
               "consul-registry-" + VERSION + "-plugin.jar",
               "token-auth-" + VERSION + "-plugin.jar",
               "header-rewrite-" + VERSION + "-plugin.jar",
+              "access-log-" + VERSION + "-plugin.jar",
               "balancers-" + VERSION + "-plugin.jar",
               "tls-providers-" + VERSION + "-plugin.jar",
               "health-probers-" + VERSION + "-plugin.jar");
