@@ -81,8 +81,8 @@ public interface CallFilter extends ExtensionPoint {
    * it moved each way (see {@link CallOutcome}). For access logs, metrics and accounting; it cannot
    * change the call, which is over.
    *
-   * <p><b>When.</b> Exactly once per call that reached the chain, once the call's stream has closed
-   * (the client received the trailers, or one side reset the call). Also for calls a filter
+   * <p><b>When.</b> Exactly once per call that reached the chain, once the call is over for the
+   * client (its trailers were written, or one side reset the call). Also for calls a filter
    * rejected, for every filter of the chain, including those whose {@link #onRequest} never ran
    * because an earlier one rejected the call; for calls a filter failed; and for calls that never
    * reached a backend (the client cancelled or the deadline passed while the filters ran, no route,

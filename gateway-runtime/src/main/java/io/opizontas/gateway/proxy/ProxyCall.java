@@ -90,8 +90,8 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   private Endpoint lastEndpoint;
   /** The status the client gets: set when the call ends, revised by the trailer hooks. */
   private GrpcStatusCode endStatus;
-  /** The client stream closed: the call's outcome is complete. */
-  private boolean closed;
+  /** The call is over for the client (see {@link #callOver}): its outcome is complete. */
+  private boolean over;
   /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
   private volatile long deadlineNanos;
   private volatile boolean hasDeadline;
@@ -156,21 +156,41 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
   /**
    * Takes the chain's verdict. A verdict that wants the call's outcome gets it from {@link
-   * #onClosed}, or here when the client stream closed before the verdict came (the client cancelled
-   * or the deadline passed while the filters ran): once either way.
+   * #callOver}, or here when the call was over before the verdict came (the client cancelled or the
+   * deadline passed while the filters ran): once either way.
    */
   private void adopt(FilteredCall verdict) {
     if (!verdict.observesEnd()) {
       filtered = verdict;
       return;
     }
-    boolean closedBefore;
+    boolean overBefore;
     try (AutoLock ignored = lock.lock()) {
       filtered = verdict;
-      closedBefore = closed;
+      overBefore = over;
     }
-    if (closedBefore) {
+    if (overBefore) {
       verdict.onCallEnded(outcome());
+    }
+  }
+
+  /**
+   * The call is over for the client: its terminal frame was written (or failed to be), or a reset
+   * went either way. The first of these hands the outcome to the verdict's end hooks. Not left to
+   * onClosed alone: a call the filters answer at once can close its stream before Jetty installs
+   * this listener, and then onClosed never comes.
+   */
+  private void callOver() {
+    FilteredCall call;
+    try (AutoLock ignored = lock.lock()) {
+      if (over) {
+        return;
+      }
+      over = true;
+      call = filtered;
+    }
+    if (call.observesEnd()) {
+      call.onCallEnded(outcome());
     }
   }
 
@@ -393,6 +413,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   @Override
   public void onReset(Stream stream, ResetFrame frame, Callback callback) {
     end(GrpcStatusCode.CANCELLED);
+    callOver();
     cancelUpstream();
     callback.succeeded();
   }
@@ -401,20 +422,14 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   public void onFailure(Stream stream, int error, String reason, Throwable failure, Callback callback) {
     LOG.debug("Client stream failed: {}", reason, failure);
     end(GrpcStatusCode.CANCELLED);
+    callOver();
     cancelUpstream();
     callback.succeeded();
   }
 
   @Override
   public void onClosed(Stream stream) {
-    FilteredCall call;
-    try (AutoLock ignored = lock.lock()) {
-      closed = true;
-      call = filtered;
-    }
-    if (call.observesEnd()) {
-      call.onCallEnded(outcome());
-    }
+    callOver();
     cancelDeadline();
     // The client is done with the call; a backend stream still open has nobody to talk to. One
     // that finished both ways is only waiting for the write of its END_STREAM to complete:
@@ -501,10 +516,14 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
   private void writeClientEnd(HeadersFrame terminal) {
     toClient.end(terminal, Callback.from(() -> {
+      callOver();
       if (clientStillSending()) {
         clientStream.reset(new ResetFrame(clientStream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP);
       }
-    }, failure -> LOG.debug("Trailers to the client not written", failure)));
+    }, failure -> {
+      LOG.debug("Trailers to the client not written", failure);
+      callOver();
+    }));
     clientStream.demand();
   }
 
@@ -561,6 +580,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       // Mid-response, the client maps the same RST_STREAM code to the status the spec gives it.
       discardingRequest = true;
       toClient.reset(resetCode);
+      callOver();
     } else {
       endClient(GrpcFrames.trailers(toClient.id(), status));
     }
@@ -681,7 +701,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   }
 
   /**
-   * How the call ended, once its client stream closed: for the filters' end hooks. Bytes are those
+   * How the call ended, once it is over for the client: for the filters' end hooks. Bytes are those
    * the last attempt's pumps forwarded; an attempt replaced by a retry forwarded none.
    */
   private CallOutcome outcome() {
@@ -702,8 +722,8 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       requestBytes = requests == null ? 0 : requests.bytes();
       responseBytes = responses == null ? 0 : responses.bytes();
     }
-    // A stream closes only after the call ended (trailers sent, or a reset), which sets the status;
-    // should Jetty ever close one without a word, the client got no status: a cancelled call.
+    // The call ends (and gets its status) before it is over for the client; should Jetty ever close
+    // a stream without a word, the client got no status: a cancelled call.
     return new CallOutcome(status == null ? GrpcStatusCode.CANCELLED : status, endpoint,
         peer(clientStream.getSession().getRemoteSocketAddress()), nanos, requestBytes, responseBytes);
   }

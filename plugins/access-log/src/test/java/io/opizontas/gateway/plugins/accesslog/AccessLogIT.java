@@ -85,14 +85,8 @@ class AccessLogIT {
     // The unsampled log comes last, so its end hook runs first: once a call's line is in the
     // sampled log, the unsampled one has had its chance.
     Files.writeString(toml, """
-        [server]
-        listen = "127.0.0.1:0"
-
         [plugins]
         directory = "%s"
-
-        [registration]
-        enabled = false
 
         [[chain]]
         plugin = "token-auth"
@@ -110,7 +104,7 @@ class AccessLogIT {
         logger = "test.unsampled"
         sample = 0
         """.formatted(plugins, sha256(TOKEN)));
-    gateway = Gateway.start(GatewayConfigReader.read(toml));
+    gateway = Gateway.start(TestGateways.withChainOf(GatewayConfigReader.read(toml)));
     TestGateways.route(gateway, Map.of(ByteService.SERVICE, List.of(backend.endpoint()), FAILING, List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);
   }
