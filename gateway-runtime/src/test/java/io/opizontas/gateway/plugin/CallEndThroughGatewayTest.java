@@ -14,12 +14,10 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.ServerCalls;
 import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.config.GatewayConfigReader;
@@ -56,7 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 class CallEndThroughGatewayTest {
 
-  private static final String FAILING = "test.Failing";
   private static final Metadata.Key<String> CALL_ID = Metadata.Key.of("x-call-id", Metadata.ASCII_STRING_MARSHALLER);
 
   @TempDir Path dir;
@@ -77,12 +74,7 @@ class CallEndThroughGatewayTest {
     PluginJar.id("ledger-a").requires(">=0.1.1").extension(EndRecordingFilter.class).writeTo(plugins);
     PluginJar.id("ledger-b").requires(">=0.1.1").extension(EndRecordingFilter.class).writeTo(plugins);
     PluginJar.id("thrower").requires(">=0.1.1").extension(ThrowingEndFilter.class).writeTo(plugins);
-    ServerServiceDefinition failing = ServerServiceDefinition.builder(FAILING)
-        .addMethod(echoOf(FAILING),
-            ServerCalls.asyncUnaryCall((request, response) ->
-                response.onError(Status.NOT_FOUND.withDescription("no such thing").asRuntimeException())))
-        .build();
-    backend = GrpcBackend.start(builder -> builder.addService(bytes.definition()).addService(failing), null);
+    backend = GrpcBackend.of(bytes::definition);
     Path toml = dir.resolve("gateway.toml");
     Files.writeString(toml, """
         [plugins]
@@ -99,7 +91,7 @@ class CallEndThroughGatewayTest {
         plugin = "thrower"
         """.formatted(plugins));
     gateway = Gateway.start(TestGateways.withChainOf(GatewayConfigReader.read(toml)));
-    TestGateways.route(gateway, Map.of(ByteService.SERVICE, List.of(backend.endpoint()), FAILING, List.of(backend.endpoint())));
+    TestGateways.route(gateway, Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);
   }
 
@@ -168,7 +160,7 @@ class CallEndThroughGatewayTest {
   @Test
   void aBackendErrorEndsWithTheStatusTheClientGot() {
     StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
-        () -> ClientCalls.blockingUnaryCall(newCall(echoOf(FAILING), "error"), new byte[10]));
+        () -> ClientCalls.blockingUnaryCall(newCall(ByteService.FAIL, "error"), new byte[10]));
 
     assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
     CallOutcome outcome = outcomeOf("error");

@@ -11,13 +11,10 @@ import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.ServerCalls;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.ByteService;
@@ -55,7 +52,6 @@ class AccessLogIT {
   /** How the binary value travels: base64 without padding, as grpc-java writes it. */
   private static final String TRACE_BIN = Base64.getEncoder().withoutPadding().encodeToString(TRACE);
   private static final String API_KEY = "api-key-that-must-not-be-logged";
-  private static final String FAILING = "test.Failing";
 
   @TempDir Path dir;
 
@@ -76,11 +72,7 @@ class AccessLogIT {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(Path.of(System.getProperty("plugin.jar")), plugins.resolve("access-log.jar"));
     Files.copy(Path.of(System.getProperty("token-auth.jar")), plugins.resolve("token-auth.jar"));
-    ServerServiceDefinition failing = ServerServiceDefinition.builder(FAILING)
-        .addMethod(echoOf(FAILING), ServerCalls.asyncUnaryCall((request, response) ->
-            response.onError(Status.NOT_FOUND.withDescription("no such thing").asRuntimeException())))
-        .build();
-    backend = GrpcBackend.start(builder -> builder.addService(new ByteService().definition()).addService(failing), null);
+    backend = GrpcBackend.of(new ByteService()::definition);
     Path toml = dir.resolve("gateway.toml");
     // The unsampled log comes last, so its end hook runs first: once a call's line is in the
     // sampled log, the unsampled one has had its chance.
@@ -105,7 +97,7 @@ class AccessLogIT {
         sample = 0
         """.formatted(plugins, sha256(TOKEN)));
     gateway = Gateway.start(TestGateways.withChainOf(GatewayConfigReader.read(toml)));
-    TestGateways.route(gateway, Map.of(ByteService.SERVICE, List.of(backend.endpoint()), FAILING, List.of(backend.endpoint())));
+    TestGateways.route(gateway, Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);
   }
 
@@ -120,10 +112,6 @@ class AccessLogIT {
 
   private static String sha256(String token) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static MethodDescriptor<byte[], byte[]> echoOf(String service) {
-    return ByteService.ECHO.toBuilder().setFullMethodName(service + "/Echo").build();
   }
 
   /** The channel with a bearer token, a binary trace header and an API key on every call. */
@@ -163,9 +151,9 @@ class AccessLogIT {
 
     // An error from the backend.
     StatusRuntimeException notFound = catchThrowableOfType(StatusRuntimeException.class,
-        () -> ClientCalls.blockingUnaryCall(as(TOKEN), echoOf(FAILING), CallOptions.DEFAULT, new byte[10]));
+        () -> ClientCalls.blockingUnaryCall(as(TOKEN), ByteService.FAIL, CallOptions.DEFAULT, new byte[10]));
     assertThat(notFound.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(line(1)).containsEntry("service", FAILING).containsEntry("status", "NOT_FOUND")
+    assertThat(line(1)).containsEntry("method", "Fail").containsEntry("status", "NOT_FOUND")
         .containsEntry("endpoint", backend.endpoint().address()).containsEntry("request_bytes", "15")
         .containsEntry("response_bytes", "0");
 
