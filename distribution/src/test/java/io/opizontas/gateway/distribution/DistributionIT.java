@@ -141,7 +141,7 @@ class DistributionIT {
         List.of("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")));
     assertThat(config.plugins()).isEqualTo(PluginsConfig.defaults());
     assertThat(config.registries()).extracting(PluginSection::plugin).containsExactly("static");
-    assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth");
+    assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth", "access-log");
     RegistrationConfig registration = RegistrationConfig.defaults();
     assertThat(config.registration())
         .isEqualTo(new RegistrationConfig(registration.enabled(), registration.backend(), registration.leaseTtl(),
