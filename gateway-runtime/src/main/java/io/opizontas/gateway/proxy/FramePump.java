@@ -34,7 +34,7 @@ final class FramePump {
     /** A write to the sink failed: the sink's peer is gone or the call ended. */
     void sinkFailed(Throwable failure);
 
-    /** A DATA frame of {@code bytes} is on its way to the sink (metrics). */
+    /** A DATA frame of {@code bytes} is on its way to the sink (metrics, the call's outcome). */
     void forwarding(int bytes);
   }
 
@@ -49,11 +49,6 @@ final class FramePump {
   private boolean done;
   private boolean reading;
   private boolean retired;
-  /**
-   * Payload bytes of the DATA frames read from the source: one writer at a time (Jetty calls
-   * onDataAvailable once per demand), read by whoever reports the call's outcome.
-   */
-  private volatile long bytes;
 
   /**
    * @param trailersExpected true for responses, which gRPC always ends with trailers; false for
@@ -80,9 +75,7 @@ final class FramePump {
       return;
     }
     DataFrame frame = data.frame();
-    int length = frame.remaining();
-    bytes += length;
-    if (frame.isEndStream() && length == 0) {
+    if (frame.isEndStream() && !frame.getByteBuffer().hasRemaining()) {
       data.release();
       onEndOfStream();
       return;
@@ -114,11 +107,6 @@ final class FramePump {
       retired = !reading;
       return retired;
     }
-  }
-
-  /** Payload bytes read from the source so far (and forwarded, or being forwarded, to the sink). */
-  long bytes() {
-    return bytes;
   }
 
   /** Whether the source's trailers have arrived (they may still wait for DATA before them). */

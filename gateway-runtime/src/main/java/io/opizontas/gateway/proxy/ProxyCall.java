@@ -92,6 +92,12 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   private GrpcStatusCode endStatus;
   /** The call is over for the client (see {@link #callOver}): its outcome is complete. */
   private boolean over;
+  /**
+   * Message bytes forwarded each way, for the call's outcome: one writer per direction at a time
+   * (Jetty reads a stream's DATA one demand at a time), read once the call is over.
+   */
+  private volatile long requestBytes;
+  private volatile long responseBytes;
   /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
   private volatile long deadlineNanos;
   private volatile boolean hasDeadline;
@@ -701,26 +707,16 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   }
 
   /**
-   * How the call ended, once it is over for the client: for the filters' end hooks. Bytes are those
-   * the last attempt's pumps forwarded; an attempt replaced by a retry forwarded none.
+   * How the call ended, once it is over for the client: for the filters' end hooks. An attempt
+   * replaced by a retry forwarded no bytes, so the counts are the last attempt's.
    */
   private CallOutcome outcome() {
     long nanos = System.nanoTime() - startNanos;
     GrpcStatusCode status;
     Endpoint endpoint;
-    Upstream last;
     try (AutoLock ignored = lock.lock()) {
       status = endStatus;
       endpoint = lastEndpoint;
-      last = attempt;
-    }
-    long requestBytes = 0;
-    long responseBytes = 0;
-    if (last != null) {
-      FramePump requests = last.requests;
-      FramePump responses = last.responses;
-      requestBytes = requests == null ? 0 : requests.bytes();
-      responseBytes = responses == null ? 0 : responses.bytes();
     }
     // The call ends (and gets its status) before it is over for the client; should Jetty ever close
     // a stream without a word, the client got no status: a cancelled call.
@@ -952,6 +948,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
     @Override
     public void forwarding(int bytes) {
+      requestBytes += bytes;
       series.requestBytes(bytes);
     }
   }
@@ -977,6 +974,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
     @Override
     public void forwarding(int bytes) {
+      responseBytes += bytes;
       series.responseBytes(bytes);
     }
   }
