@@ -12,15 +12,13 @@ import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.api.PluginConfigException;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.FieldsMetadata;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.TestCall;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,16 +37,13 @@ class AccessLogFilterTest {
   private final TestPluginContext context = new TestPluginContext("access-log");
 
   /** A finished call with secrets in its metadata. */
-  private record EndedCall(String service, String method, Metadata requestHeaders, Map<String, String> attributes)
-      implements Call {}
-
-  private static final Call CALL = new EndedCall("helloworld.Greeter", "SayHello", FieldsMetadata.readOnly(HttpFields.build()
-      .add("user-agent", "grpc-java-netty/1.79.0")
-      .add("authorization", TOKEN)
-      .add("x-trace-bin", BINARY)
-      .add("X-Api-Key", API_KEY)
-      .add("x-tenant", "acme corp \"eu\"")
-      .add("x-tenant", "second")), Map.of());
+  private static final Call CALL = new TestCall("helloworld.Greeter", "SayHello")
+      .header("user-agent", "grpc-java-netty/1.79.0")
+      .header("authorization", TOKEN)
+      .header("x-trace-bin", BINARY)
+      .header("X-Api-Key", API_KEY)
+      .header("x-tenant", "acme corp \"eu\"")
+      .header("x-tenant", "second");
 
   private static final CallOutcome OK = new CallOutcome(GrpcStatusCode.OK, Endpoint.of("10.0.0.7", 50051),
       "127.0.0.1:53412", 1_234_567, 105, 2_010);
