@@ -78,8 +78,7 @@ public final class RegistryBackends implements AutoCloseable {
         } catch (PluginConfigException e) {
           throw section.refuse(e);
         } catch (Exception e) {
-          throw new PluginLoadException(
-              section.origin() + ": registry '" + id + "' failed to start: " + e.getMessage(), e);
+          throw PluginLoadException.failedToStart(id, section.origin(), e);
         }
         if (registration.enabled() && registrar == null && id.equals(registration.backend())) {
           registrar =
