@@ -60,6 +60,10 @@ class PluginGuideIT {
   private static final Path TEMPLATE = ROOT.resolve("plugins/template");
   private static final String MARKER = "<!-- file: ";
 
+  /** Where the template is built, once for the class. */
+  @TempDir static Path outside;
+  private static Path templateJar;
+
   @TempDir Path dir;
 
   private final List<Server> backends = new ArrayList<>();
@@ -105,7 +109,7 @@ class PluginGuideIT {
 
   @Test
   void theTemplateBuildsOutsideTheRepositoryAndEachKindWorksInAGateway() throws Exception {
-    Path jar = buildTemplateOutside();
+    Path jar = templateJar();
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(jar, plugins.resolve(jar.getFileName()));
 
@@ -197,13 +201,130 @@ class PluginGuideIT {
   }
 
   /**
+   * The guide's table of refusals holds what the gateway prints: each cause is produced here with the
+   * template's jar (altered as a broken build would leave it) and the message looked up in the guide,
+   * with this test's directories written as the guide's /opt/opizontas/plugins.
+   */
+  @Test
+  void theGuidesRefusalsAreWhatTheGatewayPrints() throws Exception {
+    Path jar = templateJar();
+    String guide = Files.readString(ROOT.resolve("docs/plugin-guide.md"));
+    String filter = "[[chain]]\nplugin = \"%s\"\ntenants = [%s]\n";
+    List<String> printed = new ArrayList<>();
+
+    Path installed = plugins("installed", Map.of("my-plugin.jar", jar));
+    printed.add(refusal(installed, filter.formatted("my-plugn", "\"acme\"")));
+    printed.add(refusal(dir.resolve("missing"), filter.formatted("my-plugin", "\"acme\"")));
+    printed.add(refusal(installed, filter.formatted("my-plugin", "")));
+    printed.add(refusal(installed,
+        "[[registries]]\nplugin = \"my-plugin\"\nfile = \"/etc/opizontas/services.properties\"\n"));
+    Path corrupt = plugins("corrupt", Map.of());
+    Files.writeString(corrupt.resolve("x.jar"), "not a jar");
+    printed.add(refusal(corrupt, ""));
+    printed.add(refusal(plugins("zip", Map.of("x.zip", jar)), ""));
+    printed.add(refusal(plugins("twice", Map.of("my-plugin-1.0.jar", jar, "my-plugin-1.1.jar", jar)), ""));
+    printed.add(refusal(plugins("newer", Map.of("my-plugin.jar",
+        altered(jar, Map.of("META-INF/MANIFEST.MF", manifest -> manifest.replace(">=0.1.0", ">=0.3.0"))))), ""));
+    printed.add(refusal(plugins("nodescriptor", Map.of("my-plugin.jar",
+        altered(jar, Map.of("META-INF/MANIFEST.MF", manifest -> manifest.replaceAll("Plugin-[^\n]*\n", ""))))), ""));
+    printed.add(refusal(plugins("unindexed", Map.of("my-plugin.jar",
+        altered(jar, Map.of("META-INF/extensions.idx", index -> null)))), filter.formatted("my-plugin", "\"acme\"")));
+    printed.add(refusal(plugins("bundles", Map.of("my-plugin.jar",
+        altered(jar, Map.of("io/opizontas/gateway/api/CallFilter.class", absent -> "a copy of the API")))), ""));
+
+    printed.add(refusalOf(installed, """
+        [server]
+        listen = "127.0.0.1:0"
+
+        [server.tls]
+        listen = "127.0.0.1:0"
+        provider = "pkcs12-file"
+        file = "/etc/opizontas/gateway.p12"
+
+        [plugins]
+        directory = "%s"
+
+        [registration]
+        enabled = false
+        """.formatted(installed)));
+
+    assertThat(printed).allSatisfy(message -> assertThat(guide).contains("`" + message + "`"));
+  }
+
+  /** A plugins directory holding {@code jars}, each a copy of a file under a name of its own. */
+  private Path plugins(String name, Map<String, Path> jars) throws IOException {
+    Path plugins = Files.createDirectories(dir.resolve(name));
+    for (Map.Entry<String, Path> jar : jars.entrySet()) {
+      Files.copy(jar.getValue(), plugins.resolve(jar.getKey()));
+    }
+    return plugins;
+  }
+
+  /** A copy of {@code jar} with entries edited (null removes one; an absent entry is offered as null). */
+  private Path altered(Path jar, Map<String, java.util.function.UnaryOperator<String>> edits) throws IOException {
+    Path copy = Files.createTempFile(dir, "altered", ".jar");
+    Map<String, java.util.function.UnaryOperator<String>> pending = new LinkedHashMap<>(edits);
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(jar));
+        var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(copy))) {
+      for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+        byte[] content = in.readAllBytes();
+        var edit = pending.remove(entry.getName());
+        String edited = edit == null ? null : edit.apply(new String(content, StandardCharsets.UTF_8));
+        if (edit == null || edited != null) {
+          out.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+          out.write(edit == null ? content : edited.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      for (var added : pending.entrySet()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(added.getKey()));
+        out.write(added.getValue().apply(null).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return copy;
+  }
+
+  /**
+   * What the gateway says when it refuses to start with {@code plugins} and {@code entries}, which
+   * begin on line 10 as in the guide's examples.
+   */
+  private static String refusal(Path plugins, String entries) {
+    return refusalOf(plugins, """
+        [server]
+        listen = "127.0.0.1:0"
+
+        [plugins]
+        directory = "%s"
+
+        [registration]
+        enabled = false
+
+        %s""".formatted(plugins, entries));
+  }
+
+  /** What the gateway says when it refuses to start on {@code toml}, with {@code plugins} written as the guide's. */
+  private static String refusalOf(Path plugins, String toml) {
+    try (Gateway started = Gateway.start(GatewayConfigReader.read(toml, "gateway.toml"))) {
+      throw new AssertionError("the gateway started with " + toml);
+    } catch (Exception e) {
+      return e.getMessage().replace(plugins.toString(), "/opt/opizontas/plugins");
+    }
+  }
+
+  /**
    * Copies plugins/template to a directory of its own and runs {@code mvn package} there, as its
    * author would after installing gateway-api. The reactor's gateway-api is installed into a private
    * local repository (the shared one is never written to), chained to the shared one for everything
    * else the reactor has already resolved, and Maven runs offline.
    */
-  private Path buildTemplateOutside() throws Exception {
-    Path project = dir.resolve("my-plugin");
+  private static synchronized Path templateJar() throws Exception {
+    if (templateJar == null) {
+      templateJar = buildTemplateOutside();
+    }
+    return templateJar;
+  }
+
+  private static Path buildTemplateOutside() throws Exception {
+    Path project = outside.resolve("my-plugin");
     Files.createDirectories(project);
     Files.copy(TEMPLATE.resolve("pom.xml"), project.resolve("pom.xml"));
     try (Stream<Path> files = Files.walk(TEMPLATE.resolve("src"))) {
@@ -217,7 +338,7 @@ class PluginGuideIT {
     install(repository, "gateway-api", HOME.resolve("lib/gateway-api-" + VERSION + ".jar"), ROOT.resolve("gateway-api/pom.xml"));
     install(repository, "opizontas-parent", null, ROOT.resolve("pom.xml"));
 
-    Path log = dir.resolve("mvn.log");
+    Path log = outside.resolve("mvn.log");
     Path mvn = Path.of(System.getProperty("maven.home"), "bin", "mvn");
     ProcessBuilder build = new ProcessBuilder(mvn.toString(), "-B", "-ntp", "-o",
         "-Dmaven.repo.local=" + repository,
