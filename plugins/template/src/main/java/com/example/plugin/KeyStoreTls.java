@@ -4,7 +4,6 @@ import io.opizontas.gateway.api.PluginConfig;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.TlsMaterial;
 import io.opizontas.gateway.api.TlsProvider;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -54,10 +53,7 @@ public final class KeyStoreTls implements TlsProvider {
   }
 
   private static TlsMaterial load(Path file, char[] password) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(file)) {
-      store.load(in, password);
-    }
+    KeyStore store = KeyStore.getInstance(file.toFile(), password);
     for (String alias : Collections.list(store.aliases())) {
       if (store.isKeyEntry(alias)) {
         PrivateKey key = (PrivateKey) store.getKey(alias, password);
