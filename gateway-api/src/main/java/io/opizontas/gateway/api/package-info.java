@@ -9,6 +9,13 @@
  * io.opizontas.gateway.api.PluginContext}, and closed once at shutdown. The runtime owns threads,
  * schedules, timeouts and failure isolation; a plugin is a small piece of policy.
  *
+ * <p>Beside the contract, a few pieces of the gateway's own that plugins may reuse: {@link
+ * io.opizontas.gateway.api.TablePluginConfig}, the configuration the gateway hands plugins (so a
+ * plugin's tests read settings exactly as the gateway does; the {@code gateway-api-testing} kit
+ * makes one from TOML text), and the formats of its settings: {@link
+ * io.opizontas.gateway.api.Durations}, {@link io.opizontas.gateway.api.Sizes} and {@link
+ * io.opizontas.gateway.api.TomlKeys}.
+ *
  * <p>This package depends on PF4J only (and SLF4J's {@code Logger}, which PF4J brings). No Jetty,
  * Netty or protobuf type appears here, so plugins compile against {@code gateway-api} alone and keep
  * working when the runtime's internals change. Plugins depend on it with {@code provided} scope and

@@ -4,10 +4,10 @@ import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.plugin.PluginLoadException;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +35,7 @@ public final class RegistryBackends implements AutoCloseable {
   private final List<Running> running;
   private final Registrar registrar;
 
-  private record Running(PluginSection section, RegistryBackend backend) {}
+  private record Running(PluginSection section, RegistryBackend backend, SourceSink sink) {}
 
   private RegistryBackends(List<Running> running, Registrar registrar) {
     this.running = running;
@@ -70,14 +70,18 @@ public final class RegistryBackends implements AutoCloseable {
           throw new PluginLoadException(section.origin() + ": " + e.getMessage(), e);
         }
         TablePluginConfig config = new TablePluginConfig(id, section.settings());
+        SourceSink sink = table.sink(id + "#" + i);
         try {
-          backend.start(config, contexts.apply(id), table.sink(id + "#" + i));
+          backend.start(config, contexts.apply(id), sink);
           // Closed at shutdown only if started, as the extension points promise.
-          running.add(new Running(section, backend));
+          running.add(new Running(section, backend, sink));
           config.rejectUnread();
         } catch (PluginConfigException e) {
+          sink.close();
           throw section.refuse(e);
         } catch (Exception e) {
+          // A backend that failed to start is never closed: its watchers must not report meanwhile.
+          sink.close();
           throw PluginLoadException.failedToStart(id, section.origin(), e);
         }
         if (registration.enabled() && registrar == null && id.equals(registration.backend())) {
@@ -114,11 +118,16 @@ public final class RegistryBackends implements AutoCloseable {
     return Optional.ofNullable(registrar);
   }
 
-  /** Closes every backend, last started first; a backend that throws is logged and skipped. */
+  /**
+   * Closes every backend, last started first; a backend that throws is logged and skipped. Each
+   * backend's sink stops taking reports first, as {@link RegistryBackend#close} promises: what the
+   * backend reports while or after it closes is ignored.
+   */
   @Override
   public void close() {
     for (int i = running.size() - 1; i >= 0; i--) {
       Running r = running.get(i);
+      r.sink().close();
       try {
         r.backend().close();
       } catch (RuntimeException e) {

@@ -4,13 +4,13 @@ import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.metrics.MethodSeries;
 import io.opizontas.gateway.routing.RetryBudget;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceRoute;
 import io.opizontas.gateway.routing.TriedEndpoints;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import io.opizontas.gateway.upstream.UpstreamSession;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
@@ -22,10 +22,10 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.http2.hpack.HpackException;
+import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.AutoLock;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>This object is the client stream's listener; {@link Upstream} is the backend stream's, one per
  * attempt.
  */
-final class ProxyCall implements Stream.Listener {
+final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyCall.class);
 
@@ -61,6 +61,9 @@ final class ProxyCall implements Stream.Listener {
   private final String service;
   private final String method;
   private final boolean requestEnded;
+  /** Where this call counts; resolved once, shared with every call of the method. */
+  private final MethodSeries series;
+  private final long startNanos = System.nanoTime();
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
   private volatile boolean discardingRequest;
@@ -78,7 +81,6 @@ final class ProxyCall implements Stream.Listener {
   private boolean retrying;
   private Balancer pickedBalancer;
   private Endpoint pickedEndpoint;
-  private Scheduler.Task deadline;
   /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
   private volatile long deadlineNanos;
   private volatile boolean hasDeadline;
@@ -92,6 +94,7 @@ final class ProxyCall implements Stream.Listener {
     this.service = service;
     this.method = method;
     this.requestEnded = requestEnded;
+    this.series = runtime.metrics().series(service, method);
   }
 
   /**
@@ -99,15 +102,13 @@ final class ProxyCall implements Stream.Listener {
    * this listener only when onNewStream returns, and no DATA of this stream is parsed before that.
    */
   void start() {
+    series.started();
     HttpFields fields = request.getHttpFields();
     long timeoutNanos = GrpcTimeout.parseNanos(fields.get("grpc-timeout"));
     if (timeoutNanos >= 0) {
       deadlineNanos = System.nanoTime() + timeoutNanos;
       hasDeadline = true;
-      Scheduler.Task task = runtime.scheduler().schedule(this::deadlineExpired, timeoutNanos, TimeUnit.NANOSECONDS);
-      try (AutoLock ignored = lock.lock()) {
-        deadline = task;
-      }
+      runtime.deadlines().watch(this);
     }
     int hops = GatewayHops.of(fields);
     if (hops >= runtime.maxHops()) {
@@ -293,6 +294,7 @@ final class ProxyCall implements Stream.Listener {
       answer(cannotReach(tries, "not retried: the retry budget of " + service + " is spent ("
           + route.budget().describe() + ")"));
     } else {
+      runtime.metrics().retried(endpoint);
       route(fields, againAllowed);
     }
   }
@@ -547,7 +549,12 @@ final class ProxyCall implements Stream.Listener {
     return hasDeadline && System.nanoTime() - deadlineNanos >= 0;
   }
 
-  private void deadlineExpired() {
+  @Override
+  public long getExpireNanoTime() {
+    return hasDeadline ? deadlineNanos : Long.MAX_VALUE;
+  }
+
+  void deadlineExpired() {
     answer(GrpcStatus.of(GrpcStatusCode.DEADLINE_EXCEEDED,
         "deadline exceeded (grpc-timeout " + request.getHttpFields().get("grpc-timeout") + ") waiting for " + service));
   }
@@ -570,6 +577,7 @@ final class ProxyCall implements Stream.Listener {
       budget = route == null ? null : route.budget();
       retried = retrying;
     }
+    series.finished(status, System.nanoTime() - startNanos);
     cancelDeadline();
     endPick(status);
     if (budget != null) {
@@ -654,13 +662,8 @@ final class ProxyCall implements Stream.Listener {
   }
 
   private void cancelDeadline() {
-    Scheduler.Task task;
-    try (AutoLock ignored = lock.lock()) {
-      task = deadline;
-      deadline = null;
-    }
-    if (task != null) {
-      task.cancel();
+    if (hasDeadline) {
+      runtime.deadlines().forget(this);
     }
   }
 
@@ -838,6 +841,11 @@ final class ProxyCall implements Stream.Listener {
       // The backend's stream is gone; its listener reports how, and that ends the call.
       LOG.debug("Request forwarding stopped", failure);
     }
+
+    @Override
+    public void forwarding(int bytes) {
+      series.requestBytes(bytes);
+    }
   }
 
   /** Response side: backend DATA to the client, then the backend's trailers. */
@@ -857,6 +865,11 @@ final class ProxyCall implements Stream.Listener {
     public void sinkFailed(Throwable failure) {
       LOG.debug("Response forwarding stopped", failure);
       cancelUpstream();
+    }
+
+    @Override
+    public void forwarding(int bytes) {
+      series.responseBytes(bytes);
     }
   }
 }

@@ -1,6 +1,10 @@
 package io.opizontas.gateway.server;
 
+import io.opizontas.gateway.admin.AdminRoute;
+import io.opizontas.gateway.admin.AdminServer;
+import io.opizontas.gateway.admin.Healthz;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.cli.Version;
 import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
@@ -10,6 +14,8 @@ import io.opizontas.gateway.discovery.RegistryBackends;
 import io.opizontas.gateway.health.GatewayHealthService;
 import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.health.ProbeScheduler;
+import io.opizontas.gateway.metrics.CallMetrics;
+import io.opizontas.gateway.metrics.GatewayMetrics;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
@@ -25,8 +31,10 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -77,16 +85,23 @@ public final class Gateway implements AutoCloseable {
   private final EndpointTable endpoints;
   private final HealthTable health;
   private final UpstreamPool upstreams;
+  /** The admin listener, or null when [admin] listen = "off". */
+  private final AdminServer admin;
+  /** The metrics, or null without an admin listener. */
+  private final GatewayMetrics metrics;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      HealthTable health, UpstreamPool upstreams, Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, AdminServer admin, GatewayMetrics metrics,
+      Deque<AutoCloseable> started) {
     this.connector = connector;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.health = health;
     this.upstreams = upstreams;
+    this.admin = admin;
+    this.metrics = metrics;
     this.started = started;
   }
 
@@ -121,11 +136,18 @@ public final class Gateway implements AutoCloseable {
     // Most timeouts are cancelled (the filter answered): keep the queue to the ones still pending.
     filterTimer.setRemoveOnCancelPolicy(true);
     started.push(filterTimer::shutdownNow);
-    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
+    Plugins plugins = Plugins.load(config.plugins().directory(), config.plugins().home(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
+    EndpointTable endpoints = new EndpointTable();
+    // Counted only where they can be read: on the admin listener.
+    GatewayMetrics metrics = config.admin().listen().isPresent()
+        ? new GatewayMetrics(service -> endpoints.lookup(service) != null, Version.current())
+        : null;
+    if (metrics != null) {
+      plugins.countFailures(metrics::pluginFailed);
+    }
     CallFilters filters = plugins.startChain(config.chain());
     ServiceBalancers balancers = ServiceBalancers.start(config.balancing(), System.getenv(BalancingConfig.ZONE_VARIABLE), plugins::startStrategy);
-    EndpointTable endpoints = new EndpointTable();
     HealthTable health = HealthTable.follow(endpoints, config.health());
     started.push(health);
     RegistryBackends registries = RegistryBackends.start(config.registries(), config.registration(),
@@ -134,6 +156,11 @@ public final class Gateway implements AutoCloseable {
 
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("opizontas");
+    // No reserved threads: Jetty then runs each HTTP/2 connection's non-blocking I/O work on the
+    // selector thread that saw the event (as Envoy's workers do), instead of waking a reserved thread
+    // to take over selecting for every read. Nothing the data path runs blocks: filters run on their
+    // own pool, and balancers must not block (Balancer's contract).
+    threads.setReservedThreads(0);
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("opizontas-timer", true);
     Server server = new Server(threads, scheduler, buffers);
     UpstreamTls upstreamTls = UpstreamTls.start(config.tls().upstream(), plugins::startTlsProvider);
@@ -144,7 +171,8 @@ public final class Gateway implements AutoCloseable {
         : null;
     ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(new Router(endpoints, health, balancers), upstreams, filters,
-        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
+        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates,
+        metrics == null ? CallMetrics.NONE : metrics);
     HttpConfiguration http = httpConfiguration(config.server());
     // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
     // is handed to h2c at once.
@@ -177,14 +205,35 @@ public final class Gateway implements AutoCloseable {
     GatewayHealthService selfHealth = new GatewayHealthService(health);
     started.push(selfHealth);
     endpoints.gatewaySink().update(GatewayHealthService.SERVICE, Set.of(selfHealth.start()));
+    // Before the client listener: a taken admin port refuses the start before any call is accepted.
+    // It stops after the drain, so that /healthz says "draining" and /metrics is scraped meanwhile.
+    Healthz healthz = new Healthz();
+    List<AdminRoute> adminRoutes = new ArrayList<>();
+    adminRoutes.add(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz));
+    if (metrics != null) {
+      metrics.watchEndpoints(health::statuses, upstreams::loads);
+      metrics.watchClientConnections(() -> ClientConnections.endPoints(listeners).size());
+      metrics.watchPlugins(plugins::pluginMetrics);
+      adminRoutes.add(new AdminRoute("/metrics", AdminRoute.Access.READ, metrics.handler()));
+    }
+    ListenerTls adminTls = config.admin().tls().isPresent()
+        ? ListenerTls.start(config.admin().tls().get(), plugins::startTlsProvider)
+        : null;
+    AdminServer admin = config.admin().listen().isPresent()
+        ? AdminServer.start(config.admin().listen().get(), config.admin().tokenSha256s(), adminRoutes, adminTls)
+        : null;
+    if (admin != null) {
+      started.push(admin);
+    }
     server.start();
     Duration drainTimeout = config.server().drainTimeout();
     started.push(() -> {
       selfHealth.draining();
+      healthz.draining();
       drain(server, listeners, scheduler, drainTimeout);
     });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, metrics, started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -192,6 +241,9 @@ public final class Gateway implements AutoCloseable {
           registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
       started.push(registration);
       started.push(stopListener);
+      if (metrics != null) {
+        metrics.watchLeases(registration.leases());
+      }
       // Routed like any service, so registration calls go through the chain and the data path too.
       endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
     }
@@ -312,6 +364,26 @@ public final class Gateway implements AutoCloseable {
     }
     return new InetSocketAddress(tlsConnector.getHost() == null ? "0.0.0.0" : tlsConnector.getHost(),
         tlsConnector.getLocalPort());
+  }
+
+  /**
+   * The address the admin listener is bound to (the real port when the config asked for 0).
+   *
+   * @throws IllegalStateException when the admin listener is off
+   */
+  public InetSocketAddress adminAddress() {
+    if (admin == null) {
+      throw new IllegalStateException("no admin listener: [admin] listen = \"off\"");
+    }
+    return admin.address();
+  }
+
+  /**
+   * The gateway's metrics, to count into from outside the data path (configuration reloads); empty
+   * when the admin listener is off, as nothing is counted then.
+   */
+  public Optional<GatewayMetrics> metrics() {
+    return Optional.ofNullable(metrics);
   }
 
   /** Every address the gateway accepts calls on: the h2c listener, then the TLS one if any. */

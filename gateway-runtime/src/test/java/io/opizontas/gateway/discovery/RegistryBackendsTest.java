@@ -6,6 +6,7 @@ import io.opizontas.gateway.api.EndpointSink;
 import io.opizontas.gateway.api.PluginConfig;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.plugin.PluginLoadException;

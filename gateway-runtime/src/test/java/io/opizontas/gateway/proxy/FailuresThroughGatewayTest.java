@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
@@ -134,6 +135,42 @@ class FailuresThroughGatewayTest {
       assertThat(elapsedMillis).isBetween(150L, 5_000L);
       await().atMost(Duration.ofSeconds(10)).until(() -> service.cancellations.get() == 1);
     }
+  }
+
+  @Test
+  void deadlinesShareOneTimerYetEachCallEndsAtItsOwn() throws Exception {
+    startBytesBackendAndGateway();
+    try (RawH2Client raw = new RawH2Client(gateway.address())) {
+      // The long deadline arms the timer first; the short one must re-arm it earlier, and the middle
+      // one must still fire after the short one's expiry re-armed the timer for what was left.
+      CompletableFuture<RawH2Client.Response> late = hangWithTimeout(raw, "60S");
+      assertThat(service.hangStarted.await(10, TimeUnit.SECONDS)).isTrue();
+      long start = System.nanoTime();
+      CompletableFuture<RawH2Client.Response> middle = hangWithTimeout(raw, "900m");
+      CompletableFuture<RawH2Client.Response> early = hangWithTimeout(raw, "200m");
+
+      RawH2Client.Response earlyResponse = early.get(10, TimeUnit.SECONDS);
+      long earlyMillis = (System.nanoTime() - start) / 1_000_000;
+      RawH2Client.Response middleResponse = middle.get(10, TimeUnit.SECONDS);
+      long middleMillis = (System.nanoTime() - start) / 1_000_000;
+
+      assertThat(earlyResponse.trailers().get("grpc-status")).isEqualTo("4");
+      assertThat(middleResponse.trailers().get("grpc-status")).isEqualTo("4");
+      assertThat(earlyMillis).isBetween(150L, 850L);
+      assertThat(middleMillis).isBetween(850L, 5_000L);
+      assertThat(late).isNotDone();
+    }
+  }
+
+  private static CompletableFuture<RawH2Client.Response> hangWithTimeout(RawH2Client raw, String timeout) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return raw.exchange("POST", "/test.Bytes/Hang", HttpFields.build().put("content-type", "application/grpc")
+            .put("te", "trailers").put("grpc-timeout", timeout), null, Duration.ofSeconds(70));
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
   }
 
   @Test

@@ -10,7 +10,9 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Future;
@@ -21,7 +23,6 @@ import org.pf4j.Extension;
 @Extension
 public final class FileRegistry implements RegistryBackend {
 
-  private final Set<String> reported = new HashSet<>();
   private Path file;
   private EndpointSink sink;
   private Future<?> reloads;
@@ -29,7 +30,7 @@ public final class FileRegistry implements RegistryBackend {
   @Override
   public void start(PluginConfig config, PluginContext context, EndpointSink sink) throws IOException {
     config.allowKeys("file", "reload_interval");
-    file = Path.of(config.string("file").orElseThrow(() -> config.invalid("file", "is required")));
+    file = context.home().resolve(config.requiredString("file")); // relative paths: as the gateway's own
     this.sink = sink;
     read(); // a file that cannot be read now stops the gateway's start, naming this entry
     long every = config.duration("reload_interval", Duration.ofSeconds(5)).toMillis();
@@ -42,23 +43,21 @@ public final class FileRegistry implements RegistryBackend {
     }, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Reports every service of the file; reporting an unchanged set again changes nothing. */
+  /** Reports the whole file: services no longer in it are withdrawn, unchanged ones stay as they are. */
   private void read() throws IOException {
-    Properties services = new Properties();
+    Properties lines = new Properties();
     try (Reader reader = Files.newBufferedReader(file)) {
-      services.load(reader);
+      lines.load(reader);
     }
-    for (String service : services.stringPropertyNames()) {
+    Map<String, Set<Endpoint>> services = new HashMap<>();
+    for (String service : lines.stringPropertyNames()) {
       Set<Endpoint> endpoints = new HashSet<>();
-      for (String address : services.getProperty(service).split(",")) {
+      for (String address : lines.getProperty(service).split(",")) {
         endpoints.add(Endpoint.parse(address.trim()));
       }
-      sink.update(service, endpoints);
+      services.put(service, endpoints);
     }
-    reported.removeAll(services.stringPropertyNames());
-    reported.forEach(gone -> sink.update(gone, Set.of())); // no longer in the file
-    reported.clear();
-    reported.addAll(services.stringPropertyNames());
+    sink.replaceAll(services);
   }
 
   @Override

@@ -33,7 +33,7 @@ public final class KeyStoreTls implements TlsProvider {
   public TlsMaterial start(PluginConfig config, PluginContext context, Consumer<TlsMaterial> rotations)
       throws Exception {
     config.allowKeys("file", "password", "reload_interval");
-    Path file = Path.of(config.string("file").orElseThrow(() -> config.invalid("file", "is required")));
+    Path file = context.home().resolve(config.requiredString("file"));
     char[] password = config.string("password", "").toCharArray();
     long[] loaded = {Files.getLastModifiedTime(file).toMillis()};
     TlsMaterial first = load(file, password); // throws: the gateway does not start without its TLS

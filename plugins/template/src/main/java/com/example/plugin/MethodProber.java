@@ -31,7 +31,7 @@ public final class MethodProber implements HealthProber {
   @Override
   public void start(PluginConfig config, PluginContext context) {
     config.allowKeys("method");
-    method = config.string("method").orElseThrow(() -> config.invalid("method", "is required"));
+    method = config.requiredString("method");
     if (method.indexOf('/') < 1) {
       throw config.invalid("method", "'" + method + "' is not a method such as \"shop.Cart/Ping\"");
     }
