@@ -287,7 +287,7 @@ class PluginGuideIT {
    * What the gateway says when it refuses to start with {@code plugins} and {@code entries}, which
    * begin on line 10 as in the guide's examples.
    */
-  private static String refusal(Path plugins, String entries) {
+  private static String refusal(Path plugins, String entries) throws Exception {
     return refusalOf(plugins, """
         [server]
         listen = "127.0.0.1:0"
@@ -302,12 +302,15 @@ class PluginGuideIT {
   }
 
   /** What the gateway says when it refuses to start on {@code toml}, with {@code plugins} written as the guide's. */
-  private static String refusalOf(Path plugins, String toml) {
-    try (Gateway started = Gateway.start(GatewayConfigReader.read(toml, "gateway.toml"))) {
-      throw new AssertionError("the gateway started with " + toml);
+  private static String refusalOf(Path plugins, String toml) throws Exception {
+    Gateway started;
+    try {
+      started = Gateway.start(GatewayConfigReader.read(toml, "gateway.toml"));
     } catch (Exception e) {
       return e.getMessage().replace(plugins.toString(), "/opt/opizontas/plugins");
     }
+    started.close();
+    throw new AssertionError("the gateway started with " + toml);
   }
 
   /**
