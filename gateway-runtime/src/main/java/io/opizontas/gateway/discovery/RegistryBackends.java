@@ -141,8 +141,7 @@ public final class RegistryBackends implements AutoCloseable {
     } catch (Exception e) {
       // A backend that failed to start is never closed: its watchers must not report meanwhile.
       sink.close();
-      throw new PluginLoadException(
-          section.origin() + ": registry '" + id + "' failed to start: " + e.getMessage(), e);
+      throw PluginLoadException.failedToStart(id, section.origin(), e);
     }
     return backend;
   }

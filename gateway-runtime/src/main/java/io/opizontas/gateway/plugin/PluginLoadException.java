@@ -1,5 +1,6 @@
 package io.opizontas.gateway.plugin;
 
+import java.nio.file.FileSystemException;
 
 /**
  * A plugin cannot be loaded, bound or started, so the gateway refuses to start. The message is one
@@ -22,10 +23,25 @@ public final class PluginLoadException extends RuntimeException {
     this(message, null);
   }
 
+  /**
+   * A plugin's start threw {@code cause}: the gateway refuses to start, naming the plugin and where it
+   * was configured ({@code gateway.toml:12}, or its jar for a plugin-wide start).
+   */
+  public static PluginLoadException failedToStart(String pluginId, String origin, Throwable cause) {
+    return new PluginLoadException("plugin '" + pluginId + "' (" + origin + "): failed to start: " + describe(cause), cause);
+  }
+
   /** What went wrong, for a message: the exception's own message, or its type when it has none. */
   static String describe(Throwable t) {
     String message = t.getMessage();
-    return message == null || message.isBlank() ? t.getClass().getName() : oneLine(message);
+    if (message == null || message.isBlank()) {
+      return t.getClass().getName();
+    }
+    // A file exception without a reason says only which file ("/etc/x" for a NoSuchFileException).
+    if (t instanceof FileSystemException file && file.getReason() == null) {
+      return t.getClass().getSimpleName() + ": " + oneLine(message);
+    }
+    return oneLine(message);
   }
 
   private static String oneLine(String text) {

@@ -624,8 +624,7 @@ public final class Plugins implements AutoCloseable {
     } catch (PluginConfigException e) {
       throw section.refuse(e);
     } catch (Exception | LinkageError | AssertionError e) {
-      throw new PluginLoadException(
-          "plugin '" + section.plugin() + "' (" + section.origin() + "): failed to start: " + PluginLoadException.describe(e), e);
+      throw PluginLoadException.failedToStart(section.plugin(), section.origin(), e);
     }
   }
 
