@@ -43,7 +43,7 @@ final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
   /** Set by bin/opizontas to the distribution's directory. */
-  static final String HOME_PROPERTY = "opizontas.home";
+  static final String HOME_PROPERTY = PluginsConfig.HOME_PROPERTY;
 
   @Spec private CommandSpec spec;
 
@@ -172,13 +172,12 @@ final class RunCommand implements Callable<Integer> {
 
   /**
    * Resolves a relative plugins directory against the gateway's home when it has one, so that
-   * {@code bin/opizontas} finds the distribution's {@code plugins/} from any working directory, and
-   * lends plugins the same home to resolve their own relative paths.
+   * {@code bin/opizontas} finds the distribution's {@code plugins/} from any working directory.
    */
   static GatewayConfig underHome(GatewayConfig config, String home) {
-    if (home == null) {
+    if (home == null || config.plugins().directory().isAbsolute()) {
       return config;
     }
-    return config.withPlugins(new PluginsConfig(Path.of(home).resolve(config.plugins().directory()), Path.of(home)));
+    return config.withPlugins(new PluginsConfig(Path.of(home).resolve(config.plugins().directory())));
   }
 }

@@ -6,19 +6,24 @@ import java.nio.file.Path;
  * Where plugins come from ({@code [plugins]}).
  *
  * @param directory the PF4J plugins directory; {@code opizontas run} resolves a relative one against
- *                  the gateway home ({@code -Dopizontas.home}, set by {@code bin/opizontas}) or,
- *                  without a home, the working directory
- * @param home      what relative paths are resolved against, lent to plugins as their context's
- *                  {@code home()}: the gateway home, or the working directory without one
+ *                  the gateway {@link #home()}
  */
-public record PluginsConfig(Path directory, Path home) {
+public record PluginsConfig(Path directory) {
 
-  /** Plugins from {@code directory}, with the working directory as home. */
-  public PluginsConfig(Path directory) {
-    this(directory, Path.of(""));
-  }
+  /** Set by {@code bin/opizontas} to the distribution's directory, the gateway's home. */
+  public static final String HOME_PROPERTY = "opizontas.home";
 
   public static PluginsConfig defaults() {
     return new PluginsConfig(Path.of("plugins"));
+  }
+
+  /**
+   * What the gateway resolves relative paths against, and lends plugins as their context's {@code
+   * home()}: the gateway home ({@value #HOME_PROPERTY}) when it has one, else the working directory.
+   * Absolute. Not a setting: the launcher decides it.
+   */
+  public static Path home() {
+    String home = System.getProperty(HOME_PROPERTY);
+    return (home == null ? Path.of("") : Path.of(home)).toAbsolutePath();
   }
 }

@@ -8,6 +8,7 @@ import io.opizontas.gateway.admin.StatusPage;
 import io.opizontas.gateway.cli.Version;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
+import io.opizontas.gateway.config.PluginsConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.health.GatewayHealthService;
@@ -134,7 +135,7 @@ public final class Gateway implements AutoCloseable {
     // Most timeouts are cancelled (the filter answered): keep the queue to the ones still pending.
     filterTimer.setRemoveOnCancelPolicy(true);
     started.push(filterTimer::shutdownNow);
-    Plugins plugins = Plugins.load(config.plugins().directory(), config.plugins().home(), Clock.systemUTC(), filterTimer);
+    Plugins plugins = Plugins.load(config.plugins().directory(), PluginsConfig.home(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     EndpointTable endpoints = new EndpointTable();
     // Counted only where they can be read: on the admin listener.

@@ -180,6 +180,23 @@ class OpizontasCommandTest {
   }
 
   @Test
+  void pluginsAreLentTheHomeTheLauncherSetsElseTheWorkingDirectory() {
+    String before = System.getProperty(PluginsConfig.HOME_PROPERTY);
+    try {
+      System.clearProperty(PluginsConfig.HOME_PROPERTY);
+      assertThat(PluginsConfig.home()).isEqualTo(Path.of("").toAbsolutePath());
+      System.setProperty(PluginsConfig.HOME_PROPERTY, "/opt/opizontas");
+      assertThat(PluginsConfig.home()).isEqualTo(Path.of("/opt/opizontas"));
+    } finally {
+      if (before == null) {
+        System.clearProperty(PluginsConfig.HOME_PROPERTY);
+      } else {
+        System.setProperty(PluginsConfig.HOME_PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
   void aRelativePluginsDirectoryResolvesAgainstTheHome() {
     GatewayConfig defaults = GatewayConfig.defaults();
 
@@ -187,10 +204,7 @@ class OpizontasCommandTest {
         .isEqualTo(Path.of("/opt/opizontas/plugins"));
     assertThat(RunCommand.underHome(defaults, null)).isEqualTo(defaults);
     GatewayConfig absolute = defaults.withPlugins(new PluginsConfig(Path.of("/srv/plugins")));
-    assertThat(RunCommand.underHome(absolute, "/opt/opizontas").plugins())
-        .isEqualTo(new PluginsConfig(Path.of("/srv/plugins"), Path.of("/opt/opizontas")));
-    // Plugins resolve their own relative paths against the same home (PluginContext.home()).
-    assertThat(RunCommand.underHome(defaults, "/opt/opizontas").plugins().home()).isEqualTo(Path.of("/opt/opizontas"));
+    assertThat(RunCommand.underHome(absolute, "/opt/opizontas")).isEqualTo(absolute);
   }
 
   @Test
