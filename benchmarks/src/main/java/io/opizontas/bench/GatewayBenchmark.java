@@ -100,6 +100,9 @@ public final class GatewayBenchmark {
       if (options.runs("chain") && options.gateway()) {
         chain(backend.getPort());
       }
+      if (options.runs("metrics") && options.gateway()) {
+        metrics(backend.getPort());
+      }
       if (options.runs("balancing") && options.gateway()) {
         balancing(backend.getPort());
       }
@@ -180,6 +183,46 @@ public final class GatewayBenchmark {
         report.compare(name, "calls/s", empty, five, 0.95);
       } finally {
         viaChain.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * Issue 12: what counting metrics costs a unary call. A second gateway process runs without the
+   * admin listener, so it counts nothing; this run's gateway (admin listener on a free port) counts
+   * every call. The rounds alternate between the two; the "direct" column of the report is the
+   * gateway without metrics. Nobody scrapes meanwhile: the cost measured is the data path's.
+   */
+  private void metrics(int backendPort) throws Exception {
+    String name = String.format(Locale.ROOT,
+        "metrics: unary %d B, %d in flight, metrics off (left) vs on (right)",
+        options.unarySize(), options.unaryConcurrency());
+    System.out.println(name);
+    String on = gatewayToml(backendPort);
+    String off = on.replace("[admin]\nlisten = \"127.0.0.1:0\"\n", "[admin]\nlisten = \"off\"\n");
+    if (off.equals(on)) {
+      throw new IllegalArgumentException("metrics: --gateway-set placed admin.listen; the scenario sets it itself");
+    }
+    Path config = options.output().resolve("gateway-no-metrics.toml");
+    Files.writeString(config, off);
+    try (GatewayProcess uncounted = GatewayProcess.start(options.distribution(), config.toAbsolutePath(),
+        options.gatewayJavaOpts(), options.output().resolve("gateway-no-metrics.log"))) {
+      ManagedChannel withoutMetrics = channel(uncounted.port());
+      try {
+        List<Double> offQps = new ArrayList<>();
+        List<Double> onQps = new ArrayList<>();
+        for (ManagedChannel channel : List.of(withoutMetrics, viaGateway)) {
+          UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+        }
+        for (int round = 0; round < options.rounds(); round++) {
+          offQps.add(UnaryLoad.run(withoutMetrics, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+              options.unaryDuration()).qps());
+          onQps.add(UnaryLoad.run(viaGateway, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+              options.unaryDuration()).qps());
+        }
+        report.compare(name, "calls/s", offQps, onQps, 0.95);
+      } finally {
+        withoutMetrics.shutdownNow();
       }
     }
   }
@@ -541,7 +584,7 @@ public final class GatewayBenchmark {
         .build();
   }
 
-  /** The gateway's configuration: loopback, port 0, a static route to the backends, plus --gateway-set. */
+  /** The gateway's configuration: loopback, port 0 (admin too), a static route to the backends, plus --gateway-set. */
   private String gatewayToml(int... backendPorts) {
     Map<String, StringBuilder> sections = new LinkedHashMap<>();
     sections.computeIfAbsent("server", s -> new StringBuilder())
@@ -556,6 +599,11 @@ public final class GatewayBenchmark {
       sections.computeIfAbsent(setting.substring(0, dot), s -> new StringBuilder())
           .append(setting, dot + 1, equals).append(" = ")
           .append(value.matches("-?\\d+|true|false|\".*\"") ? value : "\"" + value + "\"").append('\n');
+    }
+    // Several gateways run at once: each admin listener takes a free port unless --gateway-set says otherwise.
+    StringBuilder admin = sections.computeIfAbsent("admin", s -> new StringBuilder());
+    if (!admin.toString().contains("listen =")) {
+      admin.append("listen = \"127.0.0.1:0\"\n");
     }
     String tables = sections.entrySet().stream()
         .map(e -> "[" + e.getKey() + "]\n" + e.getValue())

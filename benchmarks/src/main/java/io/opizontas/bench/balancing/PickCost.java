@@ -4,6 +4,9 @@ import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.BalancingStrategy;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.TestCall;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.plugins.balancers.LeastRequestStrategy;
 import io.opizontas.gateway.plugins.balancers.RandomStrategy;
 import io.opizontas.gateway.plugins.balancers.RingHashStrategy;
@@ -46,6 +49,9 @@ public class PickCost {
 
   private static final int KEYS = 1_024;
 
+  /** The metadata key ring-hash hashes; every call carries one value of it. */
+  private static final String KEY = "x-user-id";
+
   @Param({"round-robin", "random", "weighted-round-robin", "least-request", "ring-hash"})
   public String strategy;
 
@@ -54,7 +60,7 @@ public class PickCost {
 
   private List<Endpoint> list;
   private Balancer balancer;
-  private KeyedCall[] calls;
+  private TestCall[] calls;
   private int next;
 
   @Setup
@@ -73,12 +79,15 @@ public class PickCost {
       case RingHashStrategy.ID -> new RingHashStrategy();
       default -> throw new IllegalArgumentException("unknown strategy " + strategy);
     };
-    Map<String, Object> options = strategy.equals(RingHashStrategy.ID) ? Map.of("key", KeyedCall.KEY) : Map.of();
-    chosen.start(new OptionsConfig(strategy, options), new BenchContext(strategy));
+    Map<String, Object> options = strategy.equals(RingHashStrategy.ID) ? Map.of("key", KEY) : Map.of();
+    // The shipped strategies start no threads, so the context's executors never start any.
+    chosen.start(new TablePluginConfig(strategy, options), new TestPluginContext(strategy));
     balancer = chosen.newBalancer("bench.Service");
-    calls = new KeyedCall[KEYS];
+    // Built before measuring; reading a call's metadata allocates nothing, so a pick's
+    // allocations are the balancer's own.
+    calls = new TestCall[KEYS];
     for (int i = 0; i < KEYS; i++) {
-      calls[i] = new KeyedCall("user-" + i);
+      calls[i] = new TestCall("bench.Service", "Call").header(KEY, "user-" + i);
     }
     // The first pick builds whatever the strategy derives from the list (ring, weights, counters):
     // that happens once per set change, not per call, so it stays out of the measurement.
@@ -87,7 +96,7 @@ public class PickCost {
 
   @Benchmark
   public Endpoint pickAndEnd() {
-    KeyedCall call = calls[next++ & (KEYS - 1)];
+    TestCall call = calls[next++ & (KEYS - 1)];
     Endpoint picked = balancer.pick(list, call);
     balancer.onCallEnded(picked, GrpcStatusCode.OK);
     return picked;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.opizontas.gateway.config.AdminConfig;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;
@@ -139,6 +140,8 @@ class DistributionIT {
 
     assertThat(config.server()).isEqualTo(ServerConfig.defaults());
     assertThat(config.upstream()).isEqualTo(UpstreamConfig.defaults());
+    assertThat(config.admin()).isEqualTo(new AdminConfig(AdminConfig.defaults().listen(),
+        List.of("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")));
     assertThat(config.plugins()).isEqualTo(PluginsConfig.defaults());
     assertThat(config.registries()).extracting(PluginSection::plugin).containsExactly("static");
     assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth");
@@ -454,7 +457,9 @@ class DistributionIT {
 
   /** Runs bin/opizontas with {@code config} and returns once it listens. */
   private RunningGateway startGateway(String config) throws Exception {
-    Path file = Files.writeString(Files.createTempFile(dir, "gateway", ".toml"), config);
+    // Tests run side by side: the admin listener takes a free port unless the test places it.
+    String placed = config.contains("[admin]") ? config : config + "\n[admin]\nlisten = \"127.0.0.1:0\"\n";
+    Path file = Files.writeString(Files.createTempFile(dir, "gateway", ".toml"), placed);
     Path log = Files.createTempFile(dir, "gateway", ".log");
     ProcessBuilder builder = new ProcessBuilder(
         HOME.resolve("bin/opizontas").toString(), "run", "--config", file.toString())

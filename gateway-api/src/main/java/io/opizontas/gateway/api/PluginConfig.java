@@ -9,8 +9,15 @@ import java.util.Optional;
  * A plugin's own section of the gateway's TOML configuration, as a typed, read-only view.
  *
  * <p>Getters throw {@link PluginConfigException} naming the key when a value has the wrong type, so
- * the runtime can refuse to start with a message that points at the file and key. Instances are
- * immutable and safe to read from any thread.
+ * the runtime can refuse to start with a message that points at the file, the line the key itself
+ * was written on (not its entry's {@code [[registries]]} header) and the key's full path, such as
+ * {@code gateway.toml:12: registries.0.reload_interval: ...}. Instances are immutable and safe to
+ * read from any thread.
+ *
+ * <p>The gateway hands plugins a {@link TablePluginConfig}, which also refuses, once {@code start}
+ * has returned, any key the plugin neither read nor declared with {@link #allowKeys}; tests make
+ * one from a map with its constructor, or from TOML text with {@code TomlPluginConfig} of the
+ * {@code gateway-api-testing} kit.
  */
 public interface PluginConfig {
 
@@ -47,6 +54,38 @@ public interface PluginConfig {
     return string(key).orElse(fallback);
   }
 
+  /**
+   * A string value the plugin cannot do without.
+   *
+   * @throws PluginConfigException naming the key when it is absent ({@code is required}), blank
+   *     ({@code must not be empty}) or not a string; the gateway then refuses to start, pointing at
+   *     the key's line, or at the entry's when the key is absent
+   */
+  default String requiredString(String key) {
+    String value = string(key).orElseThrow(() -> invalid(key, "is required"));
+    if (value.isBlank()) {
+      throw invalid(key, "must not be empty");
+    }
+    return value;
+  }
+
+  /**
+   * Checks that every one of {@code keys} is present, whatever its type, so that a plugin with
+   * required settings of other types reads them with the getters below afterwards: {@code
+   * config.require("interval"); Duration interval = config.duration("interval", null);}. Counts as
+   * reading the keys.
+   *
+   * @throws PluginConfigException naming the first absent key ({@code is required})
+   */
+  default void require(String... keys) {
+    Map<String, Object> values = asMap();
+    for (String key : keys) {
+      if (!values.containsKey(key)) {
+        throw invalid(key, "is required");
+      }
+    }
+  }
+
   /** An integer value, or {@code fallback} when the key is absent. */
   long integer(String key, long fallback);
 
@@ -55,9 +94,42 @@ public interface PluginConfig {
 
   /**
    * A duration written as a string such as {@code "250ms"}, {@code "30s"}, {@code "5m"} or {@code
-   * "1h"}, or {@code fallback} when the key is absent.
+   * "1h"} (see {@link Durations#parse}), or {@code fallback} when the key is absent.
+   *
+   * <p>{@code "0"} (or {@code "0s"}) gives {@link Duration#ZERO}: what zero means (off, at once,
+   * no limit) is the plugin's to say in its documentation, and one that cannot use it refuses it
+   * with {@link #invalid}. A negative duration cannot be written: {@code "-1s"} is refused here, like
+   * any other text that is not a duration.
+   *
+   * @throws PluginConfigException naming the key when the value is not such a string
    */
   Duration duration(String key, Duration fallback);
+
+  /**
+   * A size in bytes, written as an integer ({@code 65536}) or a string with a binary unit ({@code
+   * "64KiB"}, {@code "8MiB"}, {@code "1GiB"}; see {@link Sizes#parse}), or {@code fallback} when
+   * the key is absent.
+   *
+   * <p>Zero is returned as 0: what it means (unlimited, off) is the plugin's to say, and one that
+   * cannot use it refuses it with {@link #invalid}. A negative size is refused here.
+   *
+   * <p>A default method, so that configurations written before it still compile; it reads the
+   * value through {@link #asMap()}, and {@link TablePluginConfig} overrides it.
+   *
+   * @throws PluginConfigException naming the key when the value is negative, or neither an integer
+   *     nor such a string
+   */
+  default long size(String key, long fallback) {
+    Object value = asMap().get(key);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Sizes.of(value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(key, e.getMessage());
+    }
+  }
 
   /** A list of strings; empty when the key is absent. */
   List<String> strings(String key);

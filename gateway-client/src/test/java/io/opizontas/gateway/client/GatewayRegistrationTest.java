@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import io.opizontas.gateway.plugins.memory.MemoryRegistry;
 import io.opizontas.gateway.registration.RegistrationServer;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +95,7 @@ class GatewayRegistrationTest {
 
     registration.close();
     assertThat(endpoints()).isEmpty();
-    assertThat(context.gauge("memory_registry_leases")).isZero();
+    assertThat(context.metrics().gauge("memory_registry_leases")).isZero();
   }
 
   @Test

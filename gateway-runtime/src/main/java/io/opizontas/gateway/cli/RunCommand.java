@@ -1,6 +1,7 @@
 package io.opizontas.gateway.cli;
 
 import io.opizontas.gateway.config.ConfigException;
+import io.opizontas.gateway.admin.AdminServer;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginsConfig;
@@ -117,6 +118,9 @@ final class RunCommand implements Callable<Integer> {
    * neither the setting nor, in words, the reason.
    */
   static String listenFailure(GatewayConfig config, IOException e) {
+    if (e instanceof AdminServer.BindFailure admin) {
+      return admin.getMessage();
+    }
     String where = hostPort(config.server().listen()) + " (server.listen)";
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException bind) {
@@ -167,12 +171,13 @@ final class RunCommand implements Callable<Integer> {
 
   /**
    * Resolves a relative plugins directory against the gateway's home when it has one, so that
-   * {@code bin/opizontas} finds the distribution's {@code plugins/} from any working directory.
+   * {@code bin/opizontas} finds the distribution's {@code plugins/} from any working directory, and
+   * lends plugins the same home to resolve their own relative paths.
    */
   static GatewayConfig underHome(GatewayConfig config, String home) {
-    if (home == null || config.plugins().directory().isAbsolute()) {
+    if (home == null) {
       return config;
     }
-    return config.withPlugins(new PluginsConfig(Path.of(home).resolve(config.plugins().directory())));
+    return config.withPlugins(new PluginsConfig(Path.of(home).resolve(config.plugins().directory()), Path.of(home)));
   }
 }

@@ -7,10 +7,10 @@ import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
 /** The gateway's version, from a resource Maven filters with the project version at build time. */
-final class Version implements IVersionProvider {
+public final class Version implements IVersionProvider {
 
   /** The project version, such as {@code 0.1.0-SNAPSHOT}. */
-  static String current() {
+  public static String current() {
     Properties properties = new Properties();
     try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
       if (in == null) {

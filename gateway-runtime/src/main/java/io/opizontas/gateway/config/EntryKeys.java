@@ -1,5 +1,6 @@
 package io.opizontas.gateway.config;
 
+import io.opizontas.gateway.api.TomlKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -17,6 +17,7 @@ public record GatewayConfig(
     BalancingConfig balancing,
     TlsConfig tls,
     HealthConfig health,
+    AdminConfig admin,
     ReloadConfig reload) {
 
   public GatewayConfig {
@@ -26,6 +27,7 @@ public record GatewayConfig(
     Objects.requireNonNull(balancing, "balancing");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(reload, "reload");
   }
 
@@ -39,8 +41,27 @@ public record GatewayConfig(
       RegistrationConfig registration,
       BalancingConfig balancing,
       TlsConfig tls,
+      HealthConfig health,
+      AdminConfig admin) {
+    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        ReloadConfig.defaults());
+  }
+
+  /**
+   * A configuration without the admin listener: built in code (tests, embedding), it binds no port
+   * it was not given.
+   */
+  public GatewayConfig(
+      ServerConfig server,
+      UpstreamConfig upstream,
+      PluginsConfig plugins,
+      List<PluginSection> registries,
+      List<PluginSection> chain,
+      RegistrationConfig registration,
+      BalancingConfig balancing,
+      TlsConfig tls,
       HealthConfig health) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, ReloadConfig.defaults());
+    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, AdminConfig.off());
   }
 
   /** A configuration with the default {@code [health]} section. */
@@ -92,21 +113,30 @@ public record GatewayConfig(
   /**
    * The embedded default, which {@code opizontas run} runs when given no {@code --config}: every
    * section at its default, no registries configured (the registration API's in-memory registry is
-   * implied), an empty chain. This method is the one place that defines it. (A configuration file
-   * starts from the section defaults, not from this.)
+   * implied), an empty chain, the admin listener on its default address. This method is the one
+   * place that defines it. (A configuration file starts from the section defaults, not from this.)
    */
   public static GatewayConfig defaults() {
     return new GatewayConfig(
-        ServerConfig.defaults(), UpstreamConfig.defaults(), PluginsConfig.defaults(), List.of(), List.of());
+        ServerConfig.defaults(), UpstreamConfig.defaults(), PluginsConfig.defaults(), List.of(), List.of())
+        .withAdmin(AdminConfig.defaults());
   }
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, reload);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
   }
 
   /** This configuration with another {@code [health]} section. */
   public GatewayConfig withHealth(HealthConfig health) {
-    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, reload);
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with another {@code [admin]} section. */
+  public GatewayConfig withAdmin(AdminConfig admin) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
   }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.opizontas.gateway.api.Durations;
 import io.opizontas.gateway.api.ServicePattern;
+import io.opizontas.gateway.api.TomlKeys;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
@@ -45,6 +47,9 @@ public final class GatewayConfigReader {
 
   /** {@code provider = "none"}: plaintext for the services of a rule. */
   private static final String NO_TLS = "none";
+
+  /** {@code [admin] listen = "off"}: no admin listener. */
+  private static final String ADMIN_OFF = "off";
 
   private GatewayConfigReader() {}
 
@@ -102,6 +107,7 @@ public final class GatewayConfigReader {
             balancing(root.table("balancing")),
             tls,
             health(root.table("health")),
+            admin(root.table("admin")),
             reload(root.table("reload")));
     root.rejectUnknownKeys();
     return config;
@@ -155,6 +161,11 @@ public final class GatewayConfigReader {
     if (listen == null) {
       throw table.refuse("listen", "is missing: the TLS listener needs its own address, next to [server] listen");
     }
+    return Optional.of(tlsOn(table, listen));
+  }
+
+  /** A TLS listener's {@code provider}, {@code client_auth} and provider options, on {@code listen}. */
+  private static ListenerTlsConfig tlsOn(TomlTable table, InetSocketAddress listen) {
     String provider = table.requiredString("provider");
     String clientAuth = table.string("client_auth", "none");
     ListenerTlsConfig.ClientAuth auth = switch (clientAuth) {
@@ -164,8 +175,8 @@ public final class GatewayConfigReader {
       default -> throw table.refuse("client_auth", "expected \"none\", \"optional\" or \"require\" but found \""
           + clientAuth + "\"");
     };
-    return Optional.of(new ListenerTlsConfig(listen,
-        new PluginSection(provider, table.rest(), table.origin(), table.entryKeys()), auth));
+    return new ListenerTlsConfig(listen, new PluginSection(provider, table.rest(), table.origin(), table.entryKeys()),
+        auth);
   }
 
   /**
@@ -262,6 +273,38 @@ public final class GatewayConfigReader {
     int percent = table.integer("max_percent", d.maxPercent(), 0, 100);
     table.rejectUnknownKeys();
     return new HealthConfig.Ejection(failures, base, max, percent);
+  }
+
+  /** {@code [admin]}: {@code listen = "off"} turns the listener off; tokens as registration's, by SHA-256. */
+  private static AdminConfig admin(TomlTable table) {
+    Optional<InetSocketAddress> listen = ADMIN_OFF.equals(table.string("listen", null))
+        ? Optional.empty()
+        : Optional.of(table.address("listen", AdminConfig.DEFAULT_LISTEN));
+    TomlTable tlsTable = table.table("tls");
+    Optional<ListenerTlsConfig> tls = Optional.empty();
+    if (!tlsTable.isEmpty()) {
+      if (listen.isEmpty()) {
+        throw table.refuse("listen", "is \"off\", so [admin.tls] has no listener to secure");
+      }
+      tls = Optional.of(tlsOn(tlsTable, listen.get()));
+    }
+    List<String> tokens = new ArrayList<>();
+    for (TomlTable entry : table.tables("tokens")) {
+      String sha256 = entry.requiredString("sha256");
+      entry.rejectUnknownKeys();
+      String checked;
+      try {
+        checked = RegistrationToken.checkedSha256(sha256);
+      } catch (IllegalArgumentException e) {
+        throw entry.refuse("sha256", e.getMessage().replaceFirst("^sha256 ", ""));
+      }
+      if (tokens.contains(checked)) {
+        throw entry.refuse("sha256", "is listed twice");
+      }
+      tokens.add(checked);
+    }
+    table.rejectUnknownKeys();
+    return new AdminConfig(listen, tokens, tls);
   }
 
   private static RegistrationConfig registration(TomlTable table) {

@@ -20,11 +20,7 @@ public record RegistrationToken(String sha256, List<String> services) {
   private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   public RegistrationToken {
-    Objects.requireNonNull(sha256, "sha256");
-    sha256 = sha256.toLowerCase(Locale.ROOT);
-    if (!HEX_SHA256.matcher(sha256).matches()) {
-      throw new IllegalArgumentException("sha256 is not 64 hex digits (the SHA-256 of the token)");
-    }
+    sha256 = checkedSha256(sha256);
     services = List.copyOf(services);
     if (services.isEmpty()) {
       throw new IllegalArgumentException("services is empty: the token could register nothing");
@@ -34,5 +30,20 @@ public record RegistrationToken(String sha256, List<String> services) {
         throw new IllegalArgumentException("services has an empty pattern");
       }
     }
+  }
+
+  /**
+   * {@code sha256} in lower case, the one form every token hash of the configuration takes
+   * (registration and admin tokens alike).
+   *
+   * @throws IllegalArgumentException when it is not 64 hex digits
+   */
+  static String checkedSha256(String sha256) {
+    Objects.requireNonNull(sha256, "sha256");
+    String lower = sha256.toLowerCase(Locale.ROOT);
+    if (!HEX_SHA256.matcher(lower).matches()) {
+      throw new IllegalArgumentException("sha256 is not 64 hex digits (the SHA-256 of the token)");
+    }
+    return lower;
   }
 }

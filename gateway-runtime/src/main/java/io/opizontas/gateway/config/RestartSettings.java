@@ -1,5 +1,6 @@
 package io.opizontas.gateway.config;
 
+import io.opizontas.gateway.api.TomlKeys;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.Optional;
  * The settings a running gateway keeps until it restarts, because what they configure cannot be
  * swapped under calls: the listeners and their TLS ({@code [server]}), the backend sessions and
  * their TLS ({@code [upstream]}), the plugins directory, the registration API and the registry it
- * keeps its leases in, and {@code [reload]} itself. A reload applies everything else and reports
+ * keeps its leases in, the admin listener, and {@code [reload]} itself. A reload applies everything else and reports
  * these, by key, when the file changed them.
  *
  * <p>Settings are compared by value: an entry that merely moved to another line is unchanged.
@@ -39,6 +40,7 @@ public final class RestartSettings {
       int index = indexOf(next.registries(), next.registration().backend());
       keys.add(index < 0 ? "registries" : "registries." + index);
     }
+    components("admin", running.admin(), next.admin(), keys);
     components("reload", running.reload(), next.reload(), keys);
     return keys;
   }
@@ -59,7 +61,7 @@ public final class RestartSettings {
       }
     }
     return new GatewayConfig(running.server(), running.upstream(), running.plugins(), registries, next.chain(),
-        running.registration(), next.balancing(), running.tls(), next.health(), running.reload());
+        running.registration(), next.balancing(), running.tls(), next.health(), running.admin(), running.reload());
   }
 
   /**

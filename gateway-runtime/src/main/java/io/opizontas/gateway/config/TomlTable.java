@@ -2,6 +2,9 @@ package io.opizontas.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opizontas.gateway.api.Durations;
+import io.opizontas.gateway.api.Sizes;
+import io.opizontas.gateway.api.TomlKeys;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

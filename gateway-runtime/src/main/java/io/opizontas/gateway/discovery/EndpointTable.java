@@ -42,6 +42,7 @@ public final class EndpointTable {
   private final Map<String, ServiceEndpoints> services = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Set<Endpoint>>> bySource = new ConcurrentHashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final SourceSink gatewaySink = new SourceSink(this, GATEWAY_SOURCE, true);
   /** "source service" pairs already warned about, so a registry re-reporting does not flood the log. */
   private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
@@ -68,35 +69,18 @@ public final class EndpointTable {
   /**
    * A sink that reports as {@code source}; reports of different sources are merged. Reports of a
    * {@linkplain #GATEWAY_SERVICES gateway service} are refused (logged once per source and service).
+   * Make one per source: what {@link SourceSink#replaceAll} withdraws is what that sink reported.
    */
-  public EndpointSink sink(String source) {
-    return (service, endpoints) -> {
-      if (GATEWAY_SERVICES.contains(service)) {
-        refuse(source, service, endpoints);
-      } else {
-        update(source, service, endpoints);
-      }
-    };
+  public SourceSink sink(String source) {
+    return new SourceSink(this, source, false);
   }
 
   /** The one sink that reports the gateway's own services: the gateway's internal endpoints for them. */
   public EndpointSink gatewaySink() {
-    return (service, endpoints) -> update(GATEWAY_SOURCE, service, endpoints);
+    return gatewaySink;
   }
 
-  /**
-   * Withdraws everything {@code source} reported, as if it had reported every service empty: what
-   * a registry leaves behind once it is closed (a configuration reload dropped or replaced it).
-   */
-  public void forget(String source) {
-    for (Map.Entry<String, Map<String, Set<Endpoint>>> entry : bySource.entrySet()) {
-      if (entry.getValue().containsKey(source)) {
-        update(source, entry.getKey(), Set.of());
-      }
-    }
-  }
-
-  private void refuse(String source, String service, Set<Endpoint> endpoints) {
+  void refuse(String source, String service, Set<Endpoint> endpoints) {
     if (!endpoints.isEmpty() && refused.add(source + " " + service)) {
       LOG.warn("registry {} reports {} at {}: refused, that service is the gateway's own and no registry"
           + " may route it elsewhere; remove the entry", source, service, endpoints);
@@ -133,7 +117,7 @@ public final class EndpointTable {
     return subscription;
   }
 
-  private void update(String source, String service, Set<Endpoint> endpoints) {
+  void update(String source, String service, Set<Endpoint> endpoints) {
     Map<String, Set<Endpoint>> sources = bySource.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
     // Merging under the service's lock keeps concurrent reports of two backends from losing one.
     synchronized (sources) {

@@ -4,10 +4,10 @@ import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.plugin.PluginLoadException;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +34,12 @@ public final class RegistryBackends implements AutoCloseable {
 
   private final List<Running> running;
   private final Registrar registrar;
-  private final EndpointTable table;
 
-  /** A started backend and the source it reports under. */
-  private record Running(PluginSection section, RegistryBackend backend, String source) {}
+  private record Running(PluginSection section, RegistryBackend backend, SourceSink sink) {}
 
-  private RegistryBackends(List<Running> running, Registrar registrar, EndpointTable table) {
+  private RegistryBackends(List<Running> running, Registrar registrar) {
     this.running = running;
     this.registrar = registrar;
-    this.table = table;
   }
 
   /**
@@ -92,14 +89,14 @@ public final class RegistryBackends implements AutoCloseable {
         PluginSection section = sections.get(i);
         String id = section.plugin();
         Running kept = previous == null ? null : previous.takeOver(section, registration, running);
-        RegistryBackend backend;
         if (kept != null) {
-          running.add(new Running(section, kept.backend(), kept.source()));
-          backend = kept.backend();
+          running.add(new Running(section, kept.backend(), kept.sink()));
         } else {
-          backend = startOne(section, i, generation, factory, contexts, table, fresh);
+          fresh.add(startOne(section, id + "#" + i + (generation == 0 ? "" : "@" + generation), factory, contexts,
+              table));
           running.add(fresh.get(fresh.size() - 1));
         }
+        RegistryBackend backend = running.get(running.size() - 1).backend();
         if (registration.enabled() && registrar == null && id.equals(registration.backend())) {
           registrar =
               backend
@@ -112,14 +109,20 @@ public final class RegistryBackends implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
-      closeAndForget(fresh, table);
+      withdraw(fresh);
       throw e;
     }
-    return new RegistryBackends(List.copyOf(running), registrar, table);
+    return new RegistryBackends(List.copyOf(running), registrar);
   }
 
-  private static RegistryBackend startOne(PluginSection section, int index, int generation, Factory factory,
-      Function<String, PluginContext> contexts, EndpointTable table, List<Running> started) {
+  /**
+   * Makes and starts the backend of {@code section}, reporting as {@code source}.
+   *
+   * @throws PluginLoadException or {@link io.opizontas.gateway.config.ConfigException} when it
+   *     cannot; a backend whose start returned is closed first
+   */
+  private static Running startOne(PluginSection section, String source, Factory factory,
+      Function<String, PluginContext> contexts, EndpointTable table) {
     String id = section.plugin();
     RegistryBackend backend;
     try {
@@ -127,20 +130,28 @@ public final class RegistryBackends implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new PluginLoadException(section.origin() + ": " + e.getMessage(), e);
     }
-    String source = id + "#" + index + (generation == 0 ? "" : "@" + generation);
     TablePluginConfig config = new TablePluginConfig(id, section.settings());
+    SourceSink sink = table.sink(source);
     try {
-      backend.start(config, contexts.apply(id), table.sink(source));
-      // Closed at shutdown only if started, as the extension points promise.
-      started.add(new Running(section, backend, source));
-      config.rejectUnread();
+      backend.start(config, contexts.apply(id), sink);
     } catch (PluginConfigException e) {
+      sink.withdraw();
       throw section.refuse(e);
     } catch (Exception e) {
+      // A backend that failed to start is never closed: its watchers must not report meanwhile.
+      sink.withdraw();
       throw new PluginLoadException(
           section.origin() + ": registry '" + id + "' failed to start: " + e.getMessage(), e);
     }
-    return backend;
+    // Closed only if started, as the extension points promise.
+    Running started = new Running(section, backend, sink);
+    try {
+      config.rejectUnread();
+    } catch (PluginConfigException e) {
+      withdraw(List.of(started));
+      throw section.refuse(e);
+    }
+    return started;
   }
 
   /** The running backend {@code section} takes over (not one of {@code taken}), or null. */
@@ -167,13 +178,13 @@ public final class RegistryBackends implements AutoCloseable {
    * routes of the reloaded configuration are now those of {@code successor}.
    */
   public void retire(RegistryBackends successor) {
-    List<Running> dropped = running.stream().filter(r -> !isTaken(r, successor.running)).toList();
-    closeAndForget(dropped, table);
+    withdraw(running.stream().filter(r -> !isTaken(r, successor.running)).toList());
   }
 
-  private static void closeAndForget(List<Running> backends, EndpointTable table) {
+  /** Closes {@code backends}, last started first, and takes back what they reported. */
+  private static void withdraw(List<Running> backends) {
     close(backends);
-    backends.forEach(r -> table.forget(r.source()));
+    backends.forEach(r -> r.sink().withdraw());
   }
 
   private static List<PluginSection> effective(
@@ -192,7 +203,11 @@ public final class RegistryBackends implements AutoCloseable {
     return Optional.ofNullable(registrar);
   }
 
-  /** Closes every backend, last started first; a backend that throws is logged and skipped. */
+  /**
+   * Closes every backend, last started first; a backend that throws is logged and skipped. Each
+   * backend's sink stops taking reports first, as {@link RegistryBackend#close} promises: what the
+   * backend reports while or after it closes is ignored.
+   */
   @Override
   public void close() {
     close(running);
@@ -201,6 +216,7 @@ public final class RegistryBackends implements AutoCloseable {
   private static void close(List<Running> backends) {
     for (int i = backends.size() - 1; i >= 0; i--) {
       Running r = backends.get(i);
+      r.sink().close();
       try {
         r.backend().close();
       } catch (RuntimeException e) {

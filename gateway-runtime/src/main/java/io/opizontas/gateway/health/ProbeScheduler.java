@@ -1,10 +1,10 @@
 package io.opizontas.gateway.health;
 
+import io.opizontas.gateway.api.Durations;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.HealthProber;
 import io.opizontas.gateway.api.HealthState;
 import io.opizontas.gateway.api.ServicePattern;
-import io.opizontas.gateway.config.Durations;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.discovery.EndpointTable;

@@ -1,9 +1,9 @@
 package io.opizontas.gateway.health;
 
+import io.opizontas.gateway.api.Durations;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.HealthState;
-import io.opizontas.gateway.config.Durations;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
 import java.time.Duration;

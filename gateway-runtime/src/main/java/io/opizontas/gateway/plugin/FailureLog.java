@@ -22,12 +22,19 @@ public final class FailureLog {
   private final long windowNanos;
   private final AtomicLong quietUntil;
   private final LongAdder suppressed = new LongAdder();
+  private final Runnable counted;
 
   /**
    * @param subject  names the plugin instance in every line, e.g. {@code call filter 'x' (file:3)}
    * @param nanoTime a monotonic clock ({@link System#nanoTime} outside tests)
    */
   public FailureLog(Logger log, String subject, LongSupplier nanoTime, Duration window) {
+    this(log, subject, nanoTime, window, () -> { });
+  }
+
+  /** A log that also tells {@code counted} of every failure, logged or not (metrics). */
+  public FailureLog(Logger log, String subject, LongSupplier nanoTime, Duration window, Runnable counted) {
+    this.counted = counted;
     this.log = log;
     this.subject = subject;
     this.nanoTime = nanoTime;
@@ -42,6 +49,7 @@ public final class FailureLog {
    * @param cause the exception, or null when there is none worth a stack trace
    */
   public void record(String what, Throwable cause) {
+    counted.run();
     long now = nanoTime.getAsLong();
     long until = quietUntil.get();
     if (now - until >= 0 && quietUntil.compareAndSet(until, now + windowNanos)) {

@@ -1,13 +1,15 @@
 package io.opizontas.gateway.plugin;
 
 import io.opizontas.gateway.api.PluginMetrics;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
-import java.util.regex.Pattern;
 
 /**
  * One plugin's metrics, held in memory until the admin endpoint exports them. Thread-safe; counter
@@ -15,46 +17,55 @@ import java.util.regex.Pattern;
  */
 public final class MemoryPluginMetrics implements PluginMetrics {
 
-  private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
-
   private final ConcurrentMap<String, AdderCounter> counters = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, DoubleSupplier> gauges = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, HelpedGauge> gauges = new ConcurrentHashMap<>();
+
+  /** One metric read now, as exported: its name, help, kind and value. */
+  public record Reading(String name, String help, boolean counter, double value) {}
 
   @Override
   public Counter counter(String name, String help) {
-    return counters.computeIfAbsent(checkName(name), n -> new AdderCounter());
+    return counters.computeIfAbsent(PluginMetrics.checkName(name), n -> new AdderCounter(help));
   }
 
   /** Registers {@code value}; registering a name again replaces the supplier (a restarted extension). */
   @Override
   public void gauge(String name, String help, DoubleSupplier value) {
-    gauges.put(checkName(name), value);
+    gauges.put(PluginMetrics.checkName(name), new HelpedGauge(help == null ? "" : help, value));
   }
 
   /** Every counter and gauge by name, read now. A gauge that throws is left out. */
   public Map<String, Double> snapshot() {
     Map<String, Double> values = new TreeMap<>();
-    counters.forEach((name, counter) -> values.put(name, (double) counter.sum.sum()));
+    readings().forEach(reading -> values.put(reading.name(), reading.value()));
+    return values;
+  }
+
+  /** Every counter and gauge, read now, by name. A gauge that throws is left out. */
+  public List<Reading> readings() {
+    List<Reading> readings = new ArrayList<>();
+    counters.forEach((name, counter) -> readings.add(new Reading(name, counter.help, true, counter.sum.sum())));
     gauges.forEach(
         (name, gauge) -> {
           try {
-            values.put(name, gauge.getAsDouble());
+            readings.add(new Reading(name, gauge.help(), false, gauge.value().getAsDouble()));
           } catch (RuntimeException e) {
             // A plugin's broken gauge must not break the export of every other metric.
           }
         });
-    return values;
+    readings.sort(Comparator.comparing(Reading::name));
+    return readings;
   }
 
-  private static String checkName(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("metric name '" + name + "' is not lower_snake_case");
-    }
-    return name;
-  }
+  private record HelpedGauge(String help, DoubleSupplier value) {}
 
   private static final class AdderCounter implements Counter {
     private final LongAdder sum = new LongAdder();
+    private final String help;
+
+    AdderCounter(String help) {
+      this.help = help == null ? "" : help;
+    }
 
     @Override
     public void add(long amount) {

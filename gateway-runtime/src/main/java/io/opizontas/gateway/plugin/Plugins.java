@@ -3,12 +3,13 @@ package io.opizontas.gateway.plugin;
 import io.opizontas.gateway.api.ApiVersion;
 import io.opizontas.gateway.api.BalancingStrategy;
 import io.opizontas.gateway.api.CallFilter;
-import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.EndpointCalls;
+import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.HealthProber;
+import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.api.TlsMaterial;
 import io.opizontas.gateway.api.TlsProvider;
 import io.opizontas.gateway.config.PluginSection;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,6 +76,13 @@ public final class Plugins implements AutoCloseable {
    */
   static final int FILTER_QUEUE = 65_536;
 
+  /**
+   * Threads of each plugin's blocking executor. Enough for a plugin to read a file while it waits on
+   * a remote registry, few enough that a plugin cannot spawn threads without bound; threads exist
+   * only while there is work (they end after a minute idle).
+   */
+  static final int BLOCKING_THREADS = 4;
+
   private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
 
   /** The extension points of gateway-api, in the order the start-up line lists them. */
@@ -81,11 +90,13 @@ public final class Plugins implements AutoCloseable {
       RegistryBackend.class, CallFilter.class, BalancingStrategy.class, HealthProber.class, TlsProvider.class);
 
   private final PluginDirectory directory;
+  private final Path home;
   private final Clock clock;
   private final ScheduledExecutorService timer;
   private final ExecutorService filterPool;
   private final Map<String, RuntimePluginContext> contexts = new ConcurrentHashMap<>();
-  private final List<ExecutorService> pluginSchedulers = new CopyOnWriteArrayList<>();
+  /** Every plugin's scheduler and blocking executor, stopped at {@link #close}. */
+  private final List<ExecutorService> pluginExecutors = new CopyOnWriteArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
   /** Null for the instance {@link #load} made; the loaded plugins for one of its {@link #newScope scopes}. */
   private final Plugins loaded;
@@ -97,9 +108,12 @@ public final class Plugins implements AutoCloseable {
   private Map<String, ExtensionClass<HealthProber>> probers;
   /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
   private final LentEndpointCalls endpointCalls;
+  /** Told the plugin id of each data-path failure of a call filter (metrics). */
+  private volatile Consumer<String> failureCount = id -> { };
 
-  private Plugins(PluginDirectory directory, Clock clock, ScheduledExecutorService timer) {
+  private Plugins(PluginDirectory directory, Path home, Clock clock, ScheduledExecutorService timer) {
     this.directory = directory;
+    this.home = home.toAbsolutePath();
     this.clock = clock;
     this.timer = timer;
     this.filterPool = new ThreadPoolExecutor(FILTER_THREADS, FILTER_THREADS, 0, TimeUnit.MILLISECONDS,
@@ -111,6 +125,7 @@ public final class Plugins implements AutoCloseable {
   /** A scope of {@code loaded}: everything shared but the extensions it started. */
   private Plugins(Plugins loaded) {
     this.directory = loaded.directory;
+    this.home = loaded.home;
     this.clock = loaded.clock;
     this.timer = loaded.timer;
     this.filterPool = loaded.filterPool;
@@ -132,6 +147,8 @@ public final class Plugins implements AutoCloseable {
    * Loads and starts every plugin jar in {@code directory}. A missing directory means no plugins
    * (the embedded default configuration needs none).
    *
+   * @param home  lent to plugins as {@link PluginContext#home()}: what the gateway resolves its own
+   *              relative paths against
    * @param clock lent to plugins through their context
    * @param timer fires the timeouts of call filters. No plugin code runs on it (plugins get
    *              schedulers of their own), so keep it to tasks that never block. Owned by the
@@ -139,7 +156,7 @@ public final class Plugins implements AutoCloseable {
    * @throws PluginLoadException on the first jar that is unreadable, has no descriptor, repeats an
    *     id, requires a newer gateway-api, bundles the contract, or whose plugin class fails to start
    */
-  public static Plugins load(Path directory, Clock clock, ScheduledExecutorService timer) {
+  public static Plugins load(Path directory, Path home, Clock clock, ScheduledExecutorService timer) {
     PluginDirectory plugins = new PluginDirectory(directory, ApiVersion.current());
     plugins.loadAll();
     try {
@@ -159,7 +176,12 @@ public final class Plugins implements AutoCloseable {
     } else {
       LOG.info("No plugins directory at {}; no plugins loaded", directory.toAbsolutePath());
     }
-    return new Plugins(plugins, clock, timer);
+    return new Plugins(plugins, home, clock, timer);
+  }
+
+  /** {@link #load(Path, Path, Clock, ScheduledExecutorService)} with the working directory as home. */
+  public static Plugins load(Path directory, Clock clock, ScheduledExecutorService timer) {
+    return load(directory, Path.of(""), clock, timer);
   }
 
   /** The extension points a plugin contributes to, such as {@code RegistryBackend}, for the log. */
@@ -190,9 +212,10 @@ public final class Plugins implements AutoCloseable {
   }
 
   /**
-   * The context lent to every extension of {@code pluginId}: one logger, metrics and scheduler. The
-   * scheduler is the plugin's own single thread (started at its first task), so a task that blocks
-   * there delays only that plugin's tasks; it stops at {@link #close}.
+   * The context lent to every extension of {@code pluginId}: one logger, metrics, scheduler and
+   * blocking executor. The scheduler is the plugin's own single thread (started at its first task),
+   * so a task that blocks there delays only that plugin's tasks; the blocking executor is up to
+   * {@link #BLOCKING_THREADS} more threads of the plugin's own. Both stop at {@link #close}.
    */
   public PluginContext context(String pluginId) {
     if (loaded != null) {
@@ -203,9 +226,14 @@ public final class Plugins implements AutoCloseable {
           new ScheduledThreadPoolExecutor(1, daemonThreads("opizontas-plugin-" + id, null));
       // Registries cancel a lease's expiry timer at every keep-alive: drop it from the queue at once.
       scheduler.setRemoveOnCancelPolicy(true);
-      pluginSchedulers.add(scheduler);
+      pluginExecutors.add(scheduler);
+      ThreadPoolExecutor blocking = new ThreadPoolExecutor(BLOCKING_THREADS, BLOCKING_THREADS, 1, TimeUnit.MINUTES,
+          new LinkedBlockingQueue<>(), daemonThreads("opizontas-plugin-" + id + "-blocking-", new AtomicInteger()));
+      blocking.allowCoreThreadTimeOut(true);
+      pluginExecutors.add(blocking);
+      // Lent as a bare Executor: the plugin cannot shut it down under its other extensions.
       return new RuntimePluginContext(id, clock, LoggerFactory.getLogger("opizontas.plugin." + id),
-          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler), endpointCalls);
+          new MemoryPluginMetrics(), new BorrowedScheduler(scheduler), blocking::execute, home, endpointCalls);
     });
   }
 
@@ -401,6 +429,21 @@ public final class Plugins implements AutoCloseable {
     };
   }
 
+  /** From now on, each failure of a call filter started by {@link #startChain} is told to {@code count} by plugin id. */
+  public void countFailures(Consumer<String> count) {
+    this.failureCount = count;
+  }
+
+  /** The metrics of every plugin that was lent a context, by plugin id. */
+  public Map<String, MemoryPluginMetrics> pluginMetrics() {
+    if (loaded != null) {
+      return loaded.pluginMetrics();
+    }
+    Map<String, MemoryPluginMetrics> all = new TreeMap<>();
+    contexts.forEach((id, context) -> all.put(id, context.metrics()));
+    return all;
+  }
+
   /** The metrics plugin {@code pluginId} registered, read now; empty when it registered none. */
   public Map<String, Double> metrics(String pluginId) {
     if (loaded != null) {
@@ -471,7 +514,8 @@ public final class Plugins implements AutoCloseable {
       throw section.refuse(e);
     }
     FailureLog failures =
-        new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW);
+        new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW,
+            () -> (loaded == null ? this : loaded).failureCount.accept(id));
     return new ChainLink(id, filter, timeout, failureStatus, failures);
   }
 
@@ -573,8 +617,8 @@ public final class Plugins implements AutoCloseable {
   /**
    * Closes every extension this instance started, last started first; then, unless this is a
    * {@linkplain #newScope scope} (whose plugins stay loaded), stops the filters pool and the plugins'
-   * schedulers, then stops and unloads the plugins and their class loaders. Failures are logged and
-   * skipped.
+   * schedulers and blocking executors, then stops and unloads the plugins and their class loaders.
+   * Failures are logged and skipped.
    */
   @Override
   public void close() {
@@ -586,8 +630,8 @@ public final class Plugins implements AutoCloseable {
       return;
     }
     filterPool.shutdownNow();
-    for (ExecutorService scheduler : pluginSchedulers) {
-      scheduler.shutdownNow();
+    for (ExecutorService executor : pluginExecutors) {
+      executor.shutdownNow();
     }
     try {
       directory.stopPlugins();

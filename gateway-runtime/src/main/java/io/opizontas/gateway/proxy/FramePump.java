@@ -33,6 +33,9 @@ final class FramePump {
 
     /** A write to the sink failed: the sink's peer is gone or the call ended. */
     void sinkFailed(Throwable failure);
+
+    /** A DATA frame of {@code bytes} is on its way to the sink (metrics). */
+    void forwarding(int bytes);
   }
 
   private final AutoLock lock = new AutoLock();
@@ -77,6 +80,7 @@ final class FramePump {
       onEndOfStream();
       return;
     }
+    ends.forwarding(frame.remaining());
     sink.data(new DataFrame(sink.id(), frame.getByteBuffer(), frame.isEndStream()), new Forwarded(data));
   }
 

@@ -2,6 +2,7 @@ package io.opizontas.gateway.proxy;
 
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.metrics.CallMetrics;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.tls.ClientCertificates;
 import io.opizontas.gateway.upstream.UpstreamPool;
@@ -57,7 +58,13 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
   /** An acceptor that hands client certificates on as {@code certificates} says (may be null). */
   public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
       int maxHeaderListSize, int maxHops, ClientCertificates certificates) {
-    this.runtime = new CallRuntime(router, upstreams, filters, new CallDeadlines(scheduler), maxHops);
+    this(router, upstreams, filters, scheduler, maxHeaderListSize, maxHops, certificates, CallMetrics.NONE);
+  }
+
+  /** An acceptor whose calls count into {@code metrics}. */
+  public GrpcCallAcceptor(Router router, UpstreamPool upstreams, CallFilters filters, Scheduler scheduler,
+      int maxHeaderListSize, int maxHops, ClientCertificates certificates, CallMetrics metrics) {
+    this.runtime = new CallRuntime(router, upstreams, filters, new CallDeadlines(scheduler), maxHops, metrics);
     this.maxHeaderListSize = maxHeaderListSize;
     this.certificates = certificates;
   }
@@ -68,7 +75,7 @@ public final class GrpcCallAcceptor implements HTTP2ServerSession.Listener {
    */
   public void reroute(Router router, CallFilters filters) {
     CallRuntime now = runtime;
-    runtime = new CallRuntime(router, now.upstreams(), filters, now.deadlines(), now.maxHops());
+    runtime = new CallRuntime(router, now.upstreams(), filters, now.deadlines(), now.maxHops(), now.metrics());
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.metrics.MethodSeries;
 import io.opizontas.gateway.routing.RetryBudget;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceRoute;
@@ -60,6 +61,9 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   private final String service;
   private final String method;
   private final boolean requestEnded;
+  /** Where this call counts; resolved once, shared with every call of the method. */
+  private final MethodSeries series;
+  private final long startNanos = System.nanoTime();
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
   private volatile boolean discardingRequest;
@@ -90,6 +94,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
     this.service = service;
     this.method = method;
     this.requestEnded = requestEnded;
+    this.series = runtime.metrics().series(service, method);
   }
 
   /**
@@ -97,6 +102,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
    * this listener only when onNewStream returns, and no DATA of this stream is parsed before that.
    */
   void start() {
+    series.started();
     HttpFields fields = request.getHttpFields();
     long timeoutNanos = GrpcTimeout.parseNanos(fields.get("grpc-timeout"));
     if (timeoutNanos >= 0) {
@@ -288,6 +294,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       answer(cannotReach(tries, "not retried: the retry budget of " + service + " is spent ("
           + route.budget().describe() + ")"));
     } else {
+      runtime.metrics().retried(endpoint);
       route(fields, againAllowed);
     }
   }
@@ -570,6 +577,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       budget = route == null ? null : route.budget();
       retried = retrying;
     }
+    series.finished(status, System.nanoTime() - startNanos);
     cancelDeadline();
     endPick(status);
     if (budget != null) {
@@ -833,6 +841,11 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       // The backend's stream is gone; its listener reports how, and that ends the call.
       LOG.debug("Request forwarding stopped", failure);
     }
+
+    @Override
+    public void forwarding(int bytes) {
+      series.requestBytes(bytes);
+    }
   }
 
   /** Response side: backend DATA to the client, then the backend's trailers. */
@@ -852,6 +865,11 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
     public void sinkFailed(Throwable failure) {
       LOG.debug("Response forwarding stopped", failure);
       cancelUpstream();
+    }
+
+    @Override
+    public void forwarding(int bytes) {
+      series.responseBytes(bytes);
     }
   }
 }

@@ -7,6 +7,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.opizontas.gateway.auth.BearerTokens;
 import io.opizontas.gateway.tls.ClientCertificates;
 
 /**
@@ -46,7 +47,7 @@ final class CallerInterceptor implements ServerInterceptor {
       } else {
         scope = tokens.authenticate(authorization);
       }
-    } catch (RegistrationTokens.Rejected e) {
+    } catch (BearerTokens.Rejected e) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()));
     } catch (RegistrationCertificates.Denied e) {
       return refuse(call, Status.PERMISSION_DENIED.withDescription(e.getMessage()));
@@ -55,16 +56,16 @@ final class CallerInterceptor implements ServerInterceptor {
   }
 
   private ServiceScope byCertificate(Metadata headers)
-      throws RegistrationTokens.Rejected, RegistrationCertificates.Denied {
+      throws BearerTokens.Rejected, RegistrationCertificates.Denied {
     ClientCertificates.Peer peer = clientCertificates.read(
         name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
     if (peer instanceof ClientCertificates.Peer.Verified verified) {
       return certificates.authorize(verified.certificate());
     }
     if (peer instanceof ClientCertificates.Peer.Untrusted untrusted) {
-      throw new RegistrationTokens.Rejected("the client certificate is not trusted: " + untrusted.reason());
+      throw new BearerTokens.Rejected("the client certificate is not trusted: " + untrusted.reason());
     }
-    throw new RegistrationTokens.Rejected("missing 'authorization: Bearer <token>' metadata, and no client"
+    throw new BearerTokens.Rejected("missing 'authorization: Bearer <token>' metadata, and no client"
         + " certificate (register over the TLS listener with one, or with a token)");
   }
 

@@ -3,9 +3,9 @@ package io.opizontas.gateway.registration;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.opizontas.gateway.api.Durations;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Registrar;
-import io.opizontas.gateway.config.Durations;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.discovery.EndpointTable;
@@ -46,6 +46,7 @@ public final class RegistrationServer implements AutoCloseable {
   private final EndpointTable table;
   private final List<InetSocketAddress> gatewayListeners;
   private final ClientCertificates clientCertificates;
+  private final LeaseLedger leases = new LeaseLedger(System::nanoTime);
   private ExecutorService workers;
   private Server server;
 
@@ -102,6 +103,11 @@ public final class RegistrationServer implements AutoCloseable {
     return List.of(new RegistrationToken(RegistrationTokens.sha256(token), List.of("*")));
   }
 
+  /** The leases granted through this API (metrics). */
+  public LeaseLedger leases() {
+    return leases;
+  }
+
   /**
    * Binds 127.0.0.1 on {@code port} (0: any free port) and returns where the gateway should route
    * the service. A fixed port is for tests that restart the API where clients expect it.
@@ -114,7 +120,7 @@ public final class RegistrationServer implements AutoCloseable {
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
     RegistryService service =
-        new RegistryService(registrar, config.leaseTtl(), new LoopGuard(gatewayListeners), table);
+        new RegistryService(registrar, config.leaseTtl(), new LoopGuard(gatewayListeners), table, leases);
     server =
         NettyServerBuilder.forAddress(loopback)
             .executor(workers)

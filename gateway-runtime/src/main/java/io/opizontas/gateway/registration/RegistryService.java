@@ -4,10 +4,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.opizontas.gateway.api.Durations;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.Registrar;
 import io.opizontas.gateway.api.RegistryLease;
-import io.opizontas.gateway.config.Durations;
 import io.opizontas.gateway.config.HostPort;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.registry.v1.DeregisterRequest;
@@ -53,8 +53,11 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
   private final Duration leaseTtl;
   private final LoopGuard loopGuard;
   private final EndpointTable table;
+  private final LeaseLedger leases;
 
-  RegistryService(Registrar registrar, Duration leaseTtl, LoopGuard loopGuard, EndpointTable table) {
+  RegistryService(Registrar registrar, Duration leaseTtl, LoopGuard loopGuard, EndpointTable table,
+      LeaseLedger leases) {
+    this.leases = leases;
     this.registrar = registrar;
     this.leaseTtl = leaseTtl;
     this.loopGuard = loopGuard;
@@ -86,6 +89,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
             + HostPort.format(self.get()) + "): calls to it would loop through the gateway");
       }
       RegistryLease lease = call("register", () -> registrar.register(services, endpoint, leaseTtl));
+      leases.granted(lease.id(), lease.ttl());
       LOG.info("registered {} at {} (lease {}, ttl {})", services, endpoint.address(),
           shortId(lease.id()), Durations.format(lease.ttl()));
       response.onNext(
@@ -116,6 +120,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
           KeepAliveResponse.Builder answer = KeepAliveResponse.newBuilder();
           for (String leaseId : request.getLeaseIdsList()) {
             Optional<Duration> ttl = call("keepAlive", () -> registrar.keepAlive(leaseId));
+            ttl.ifPresentOrElse(renewed -> leases.renewed(leaseId, renewed), () -> leases.unknown(leaseId));
             answer.addLeases(
                 LeaseStatus.newBuilder()
                     .setLeaseId(leaseId)
@@ -150,6 +155,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
       Optional<Set<String>> services = authorizeLease(CallerInterceptor.SCOPE.get(), leaseId);
       boolean found = services.isPresent() && call("deregister", () -> registrar.deregister(leaseId));
       if (found) {
+        leases.deregistered(leaseId);
         LOG.info("deregistered {} (lease {})", services.get(), shortId(leaseId));
       }
       response.onNext(DeregisterResponse.newBuilder().setFound(found).build());

@@ -1,11 +1,17 @@
 package io.opizontas.gateway.server;
 
+import io.opizontas.gateway.admin.AdminRoute;
+import io.opizontas.gateway.admin.AdminServer;
+import io.opizontas.gateway.admin.Healthz;
+import io.opizontas.gateway.cli.Version;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
 import io.opizontas.gateway.config.ServerConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.health.GatewayHealthService;
 import io.opizontas.gateway.health.HealthTable;
+import io.opizontas.gateway.metrics.CallMetrics;
+import io.opizontas.gateway.metrics.GatewayMetrics;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
 import io.opizontas.gateway.registration.RegistrationServer;
@@ -21,6 +27,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -72,18 +79,25 @@ public final class Gateway implements AutoCloseable {
   private final EndpointTable endpoints;
   private final HealthTable health;
   private final UpstreamPool upstreams;
+  /** The admin listener, or null when [admin] listen = "off". */
+  private final AdminServer admin;
+  /** The metrics, or null without an admin listener. */
+  private final GatewayMetrics metrics;
   private final ComponentsInUse components;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      HealthTable health, UpstreamPool upstreams, ComponentsInUse components, Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, AdminServer admin, GatewayMetrics metrics,
+      ComponentsInUse components, Deque<AutoCloseable> started) {
     this.connector = connector;
-    this.components = components;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.health = health;
     this.upstreams = upstreams;
+    this.admin = admin;
+    this.metrics = metrics;
+    this.components = components;
     this.started = started;
   }
 
@@ -118,9 +132,16 @@ public final class Gateway implements AutoCloseable {
     // Most timeouts are cancelled (the filter answered): keep the queue to the ones still pending.
     filterTimer.setRemoveOnCancelPolicy(true);
     started.push(filterTimer::shutdownNow);
-    Plugins plugins = Plugins.load(config.plugins().directory(), Clock.systemUTC(), filterTimer);
+    Plugins plugins = Plugins.load(config.plugins().directory(), config.plugins().home(), Clock.systemUTC(), filterTimer);
     started.push(plugins);
     EndpointTable endpoints = new EndpointTable();
+    // Counted only where they can be read: on the admin listener.
+    GatewayMetrics metrics = config.admin().listen().isPresent()
+        ? new GatewayMetrics(service -> endpoints.lookup(service) != null, Version.current())
+        : null;
+    if (metrics != null) {
+      plugins.countFailures(metrics::pluginFailed);
+    }
     HealthTable health = HealthTable.follow(endpoints, config.health());
     started.push(health);
 
@@ -149,7 +170,8 @@ public final class Gateway implements AutoCloseable {
     started.push(components);
     ClientCertificates certificates = new ClientCertificates(RegistrationServer.SERVICE, listenerTls);
     GrpcCallAcceptor acceptor = new GrpcCallAcceptor(components.router, upstreams, components.filters,
-        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates);
+        scheduler, config.server().maxHeaderListSize(), config.server().maxHops(), certificates,
+        metrics == null ? CallMetrics.NONE : metrics);
     HttpConfiguration http = httpConfiguration(config.server());
     // HTTP/1.1 is accepted only to say "use HTTP/2"; a connection starting with the HTTP/2 preface
     // is handed to h2c at once.
@@ -178,14 +200,36 @@ public final class Gateway implements AutoCloseable {
     GatewayHealthService selfHealth = new GatewayHealthService(health);
     started.push(selfHealth);
     endpoints.gatewaySink().update(GatewayHealthService.SERVICE, Set.of(selfHealth.start()));
+    // Before the client listener: a taken admin port refuses the start before any call is accepted.
+    // It stops after the drain, so that /healthz says "draining" and /metrics is scraped meanwhile.
+    Healthz healthz = new Healthz();
+    List<AdminRoute> adminRoutes = new ArrayList<>();
+    adminRoutes.add(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz));
+    if (metrics != null) {
+      metrics.watchEndpoints(health::statuses, upstreams::loads);
+      metrics.watchClientConnections(() -> ClientConnections.endPoints(listeners).size());
+      metrics.watchPlugins(plugins::pluginMetrics);
+      adminRoutes.add(new AdminRoute("/metrics", AdminRoute.Access.READ, metrics.handler()));
+    }
+    ListenerTls adminTls = config.admin().tls().isPresent()
+        ? ListenerTls.start(config.admin().tls().get(), plugins::startTlsProvider)
+        : null;
+    AdminServer admin = config.admin().listen().isPresent()
+        ? AdminServer.start(config.admin().listen().get(), config.admin().tokenSha256s(), adminRoutes, adminTls)
+        : null;
+    if (admin != null) {
+      started.push(admin);
+    }
     server.start();
     Duration drainTimeout = config.server().drainTimeout();
     started.push(() -> {
       selfHealth.draining();
+      healthz.draining();
       drain(server, listeners, scheduler, drainTimeout);
     });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, inUse, started);
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, metrics, inUse,
+        started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
       AutoCloseable stopListener = started.pop();
@@ -193,6 +237,9 @@ public final class Gateway implements AutoCloseable {
           components.registries.registrar().orElseThrow(), endpoints, gateway.addresses(), certificates);
       started.push(registration);
       started.push(stopListener);
+      if (metrics != null) {
+        metrics.watchLeases(registration.leases());
+      }
       // Routed like any service, so registration calls go through the chain and the data path too.
       endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
     }
@@ -333,6 +380,26 @@ public final class Gateway implements AutoCloseable {
         tlsConnector.getLocalPort());
   }
 
+  /**
+   * The address the admin listener is bound to (the real port when the config asked for 0).
+   *
+   * @throws IllegalStateException when the admin listener is off
+   */
+  public InetSocketAddress adminAddress() {
+    if (admin == null) {
+      throw new IllegalStateException("no admin listener: [admin] listen = \"off\"");
+    }
+    return admin.address();
+  }
+
+  /**
+   * The gateway's metrics, to count into from outside the data path (configuration reloads); empty
+   * when the admin listener is off, as nothing is counted then.
+   */
+  public Optional<GatewayMetrics> metrics() {
+    return Optional.ofNullable(metrics);
+  }
+
   /** Every address the gateway accepts calls on: the h2c listener, then the TLS one if any. */
   public List<InetSocketAddress> addresses() {
     return tlsConnector == null ? List.of(address()) : List.of(address(), tlsAddress());
@@ -358,7 +425,6 @@ public final class Gateway implements AutoCloseable {
   private static int openStreams(List<ServerConnector> connectors) {
     return streams(connectors).size();
   }
-
 
   /** HTTP/2 sessions open to backends right now. */
   public int backendSessions() {

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLException;
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Session;
@@ -61,6 +62,7 @@ final class EndpointSessions {
   private final Queue<Waiter> waiters = new ArrayDeque<>();
   private final ReconnectBackoff backoff = new ReconnectBackoff();
   private boolean connecting;
+  private final LongAdder connectFailures = new LongAdder();
   private volatile boolean retired;
 
   /**
@@ -76,6 +78,16 @@ final class EndpointSessions {
     this.scheduler = scheduler;
     this.connectTimeoutMillis = connectTimeoutMillis;
     this.fullBelowRecvWindow = fullBelowRecvWindow;
+  }
+
+  /** The endpoint's {@code host:port}. */
+  String address() {
+    return address;
+  }
+
+  /** Connects to this endpoint that failed (metrics). */
+  long connectFailures() {
+    return connectFailures.sum();
   }
 
   List<UpstreamSession> sessions() {
@@ -188,6 +200,7 @@ final class EndpointSessions {
   }
 
   private void connectFailed(Throwable failure) {
+    connectFailures.increment();
     List<Waiter> failed;
     try (AutoLock ignored = lock.lock()) {
       connecting = false;

@@ -6,8 +6,10 @@ import io.opizontas.gateway.tls.UpstreamTls;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -221,6 +223,22 @@ public final class UpstreamPool extends ContainerLifeCycle {
       }
     }
     return open;
+  }
+
+  /** The sessions, streams and connect failures of every endpoint address, plaintext and TLS legs summed. */
+  public List<EndpointLoad> loads() {
+    Map<String, EndpointLoad> byAddress = new TreeMap<>();
+    for (EndpointSessions sessions : allEndpoints()) {
+      int streams = 0;
+      for (UpstreamSession session : sessions.sessions()) {
+        streams += session.session().getStreams().size();
+      }
+      EndpointLoad load = new EndpointLoad(sessions.address(), sessions.sessions().size(), streams,
+          sessions.connectFailures());
+      byAddress.merge(load.address(), load, (a, b) -> new EndpointLoad(a.address(), a.sessions() + b.sessions(),
+          a.openStreams() + b.openStreams(), a.connectFailures() + b.connectFailures()));
+    }
+    return List.copyOf(byAddress.values());
   }
 
   private Iterable<EndpointSessions> allEndpoints() {

@@ -1,10 +1,10 @@
 package io.opizontas.gateway.upstream;
 
+import io.opizontas.gateway.api.Durations;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.EndpointCalls;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.config.Durations;
 import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;

@@ -123,12 +123,35 @@ class OpizontasCommandTest {
           listen = "127.0.0.1:%d"
           [registration]
           enabled = false
+          [admin]
+          listen = "off"
           """.formatted(occupant.getLocalPort()));
 
       assertThat(execute("run", "--config", file.toString())).isEqualTo(1);
 
       assertThat(err.toString()).isEqualTo("opizontas: cannot start: 127.0.0.1:" + occupant.getLocalPort()
           + " (server.listen) is already in use; stop what listens there or choose another address"
+          + System.lineSeparator());
+    }
+  }
+
+  @Test
+  void anAdminAddressInUseIsNamedWithItsSetting() throws IOException {
+    try (ServerSocket occupant = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path file = dir.resolve("gateway.toml");
+      Files.writeString(file, """
+          [server]
+          listen = "127.0.0.1:0"
+          [registration]
+          enabled = false
+          [admin]
+          listen = "127.0.0.1:%d"
+          """.formatted(occupant.getLocalPort()));
+
+      assertThat(execute("run", "--config", file.toString())).isEqualTo(1);
+
+      assertThat(err.toString()).isEqualTo("opizontas: cannot start: admin.listen 127.0.0.1:" + occupant.getLocalPort()
+          + " is already in use; stop what listens there, choose another address or set [admin] listen = \"off\""
           + System.lineSeparator());
     }
   }
@@ -164,7 +187,10 @@ class OpizontasCommandTest {
         .isEqualTo(Path.of("/opt/opizontas/plugins"));
     assertThat(RunCommand.underHome(defaults, null)).isEqualTo(defaults);
     GatewayConfig absolute = defaults.withPlugins(new PluginsConfig(Path.of("/srv/plugins")));
-    assertThat(RunCommand.underHome(absolute, "/opt/opizontas")).isEqualTo(absolute);
+    assertThat(RunCommand.underHome(absolute, "/opt/opizontas").plugins())
+        .isEqualTo(new PluginsConfig(Path.of("/srv/plugins"), Path.of("/opt/opizontas")));
+    // Plugins resolve their own relative paths against the same home (PluginContext.home()).
+    assertThat(RunCommand.underHome(defaults, "/opt/opizontas").plugins().home()).isEqualTo(Path.of("/opt/opizontas"));
   }
 
   @Test

@@ -352,6 +352,40 @@ class GatewayConfigReaderTest {
     }
 
     @Test
+    void adminListensOnLoopback9901UnlessToldOtherwise() throws IOException {
+      String hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+      assertThat(read("").admin()).isEqualTo(AdminConfig.defaults());
+      assertThat(read("").admin().listen()).contains(new InetSocketAddress("127.0.0.1", 9901));
+      assertThat(read("[admin]\nlisten = \"off\"\n").admin().listen()).isEmpty();
+      assertThat(read("""
+          [admin]
+          listen = "127.0.0.1:0"
+          [[admin.tokens]]
+          sha256 = "%s"
+          """.formatted(hash.toUpperCase(java.util.Locale.ROOT))).admin())
+          .isEqualTo(new AdminConfig(java.util.Optional.of(new InetSocketAddress("127.0.0.1", 0)), List.of(hash)));
+    }
+
+    @Test
+    void adminTlsTakesTheListenerTlsKeysOnTheAdminAddress() throws IOException {
+      AdminConfig admin = read("""
+          [admin]
+          listen = "127.0.0.1:0"
+          [admin.tls]
+          provider = "pem-files"
+          client_auth = "require"
+          cert = "gateway.crt"
+          """).admin();
+
+      assertThat(admin.tls()).hasValueSatisfying(tls -> {
+        assertThat(tls.listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 0));
+        assertThat(tls.clientAuth()).isEqualTo(ListenerTlsConfig.ClientAuth.REQUIRE);
+        assertThat(tls.provider().plugin()).isEqualTo("pem-files");
+        assertThat(tls.provider().settings()).isEqualTo(Map.of("cert", "gateway.crt"));
+      });
+    }
+
+    @Test
     void readsTextAsWell() {
       assertThat(GatewayConfigReader.read("server.max_concurrent_streams = 7", "inline").server().maxConcurrentStreams())
           .isEqualTo(7);
@@ -373,6 +407,29 @@ class GatewayConfigReaderTest {
           .startsWith(":1: registration.tokens.0.services: is empty");
       assertThat(refusal("[registration]\ntokens_file = \"x\"\n"))
           .startsWith(":2: registration.tokens_file: unknown key");
+    }
+
+    @Test
+    void adminMistakesNameTheKey() throws IOException {
+      String hash = "a".repeat(64);
+      assertThat(refusal("[admin]\nlisten = \"9901\"\n"))
+          .isEqualTo(":2: admin.listen: '9901' is not host:port");
+      assertThat(refusal("[admin]\nlisten = 9901\n"))
+          .startsWith(":2: admin.listen: expected a string");
+      assertThat(refusal("[[admin.tokens]]\nsha256 = \"abc\"\n"))
+          .startsWith(":2: admin.tokens.0.sha256: is not 64 hex digits");
+      assertThat(refusal("[[admin.tokens]]\nsha256 = \"%s\"\n[[admin.tokens]]\nsha256 = \"%s\"\n".formatted(hash, hash)))
+          .isEqualTo(":4: admin.tokens.1.sha256: is listed twice");
+      assertThat(refusal("[[admin.tokens]]\nsha256 = \"%s\"\nservices = [\"*\"]\n".formatted(hash)))
+          .startsWith(":3: admin.tokens.0.services: unknown key");
+      assertThat(refusal("[admin]\ntoken = \"x\"\n"))
+          .startsWith(":2: admin.token: unknown key");
+      assertThat(refusal("[admin]\nlisten = \"off\"\n[admin.tls]\nprovider = \"pem-files\"\n"))
+          .isEqualTo(":2: admin.listen: is \"off\", so [admin.tls] has no listener to secure");
+      assertThat(refusal("[admin.tls]\nclient_auth = \"require\"\n"))
+          .isEqualTo(":1: admin.tls: 'provider' is missing");
+      assertThat(refusal("[admin.tls]\nprovider = \"pem-files\"\nclient_auth = \"always\"\n"))
+          .startsWith(":3: admin.tls.client_auth: expected \"none\", \"optional\" or \"require\"");
     }
 
     @Test
@@ -476,7 +533,7 @@ class GatewayConfigReaderTest {
                   + " session_window, stream_window, idle_timeout, max_header_list_size, max_hops)");
       assertThat(refusal("[server]\n[metrics]\nenabled = true\n"))
           .isEqualTo(":2: metrics: unknown key (known here: server, upstream, plugins, registries, chain, registration,"
-              + " balancing, health, reload)");
+              + " balancing, health, admin, reload)");
       assertThat(refusal("[upstream.tls]\nprovider = \"pem-files\"\nrequired = true\n[[upstream.tls.services]]\n"
           + "pattern = \"a.*\"\nidentity = \"x\"\nrequired = true\n"))
           .startsWith(":7: upstream.tls.services.0.required: unknown key");

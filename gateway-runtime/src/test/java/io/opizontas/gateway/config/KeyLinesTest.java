@@ -2,8 +2,10 @@ package io.opizontas.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.opizontas.gateway.api.TomlKeys;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

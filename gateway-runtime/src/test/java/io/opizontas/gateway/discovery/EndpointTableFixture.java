@@ -3,11 +3,11 @@ package io.opizontas.gateway.discovery;
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.api.testing.TestCall;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.health.HealthTable;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceBalancers;
-import io.opizontas.gateway.testing.BareCall;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -31,7 +31,7 @@ final class EndpointTableFixture {
   }
 
   /** A call without metadata: round-robin reads none. */
-  private static final Call CALL = new BareCall("pkg.Service", "Method");
+  private static final Call CALL = new TestCall("pkg.Service", "Method");
 
   static EndpointTableFixture of(int services, int perService) {
     return new EndpointTableFixture(services, perService);

@@ -1,10 +1,12 @@
 package io.opizontas.gateway.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.EndpointSink;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +40,54 @@ class EndpointTableTest {
 
     memory.update("svc.A", Set.of());
     assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.2", 1));
+  }
+
+  @Test
+  void aReplaceAllReportWithdrawsTheServicesItNoLongerListsAndOnlyThisSourcesOwn() {
+    Endpoint a = Endpoint.of("10.0.0.1", 1);
+    Endpoint b = Endpoint.of("10.0.0.2", 1);
+    EndpointSink file = table.sink("file#0");
+    table.sink("memory#1").update("svc.A", Set.of(b));
+    file.replaceAll(Map.of("svc.A", Set.of(a), "svc.B", Set.of(a)));
+    assertThat(table.lookup("svc.A").asList()).containsExactlyInAnyOrder(a, b);
+
+    file.replaceAll(Map.of("svc.C", Set.of(b)));
+
+    // Withdrawn, not forgotten: known services with no endpoint answer UNAVAILABLE, not UNIMPLEMENTED.
+    assertThat(table.lookup("svc.A").asList()).containsExactly(b);
+    assertThat(table.lookup("svc.B").isEmpty()).isTrue();
+    assertThat(table.lookup("svc.C").asList()).containsExactly(b);
+  }
+
+  @Test
+  void aServiceNameThatIsEmptyOrHasASlashIsRefusedAndNothingOfTheReportApplied() {
+    EndpointSink sink = table.sink("file#0");
+    Endpoint a = Endpoint.of("10.0.0.1", 1);
+
+    assertThatThrownBy(() -> sink.update("", Set.of(a)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("service name is empty");
+    assertThatThrownBy(() -> sink.update("/svc.A/Get", Set.of(a)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("contains '/'");
+    Map<String, Set<Endpoint>> report = new LinkedHashMap<>();
+    report.put("svc.A", Set.of(a));
+    report.put("svc.B/Get", Set.of(a));
+    assertThatThrownBy(() -> sink.replaceAll(report)).isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(table.lookup("svc.A")).isNull();
+    assertThat(table.lookup("")).isNull();
+  }
+
+  @Test
+  void aClosedSinkIgnoresReportsAndLeavesWhatItReported() {
+    SourceSink sink = table.sink("zookeeper#0");
+    sink.update("svc.A", Set.of(Endpoint.of("10.0.0.1", 1)));
+
+    sink.close();
+    sink.update("svc.A", Set.of());
+    sink.replaceAll(Map.of("svc.B", Set.of(Endpoint.of("10.0.0.2", 1))));
+
+    assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.1", 1));
+    assertThat(table.lookup("svc.B")).isNull();
   }
 
   @Test

@@ -3,12 +3,15 @@ package io.opizontas.gateway.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.opizontas.gateway.api.ApiVersion;
 import io.opizontas.gateway.api.CallFilter;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.api.RegistryBackend;
 import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.PluginContext;
+import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.config.PluginSection;
@@ -24,9 +27,11 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.AbstractThrowableAssert;
@@ -114,6 +119,32 @@ class PluginsTest {
     } finally {
       release.countDown();
     }
+  }
+
+  @Test
+  void aBlockingTaskRunsOnThePluginsBlockingExecutorWhileItsSchedulerGoesOnAndCloseStopsIt() throws Exception {
+    plugins = Plugins.load(dir, dir.resolve("home"), Clock.systemUTC(), scheduler);
+    PluginContext context = plugins.context("files");
+    CountDownLatch blocking = new CountDownLatch(1);
+    CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+    context.blockingExecutor().execute(() -> {
+      blocking.countDown();
+      try {
+        new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+        interrupted.complete(false);
+      } catch (InterruptedException e) {
+        interrupted.complete(true);
+      }
+    });
+    assertThat(blocking.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(context.scheduler().submit(() -> "timers go on").get(5, TimeUnit.SECONDS)).isEqualTo("timers go on");
+    assertThat(context.home()).isEqualTo(dir.resolve("home").toAbsolutePath());
+
+    plugins.close();
+
+    assertThat(interrupted.get(5, TimeUnit.SECONDS)).as("the task still blocking is interrupted").isTrue();
+    assertThatThrownBy(() -> context.blockingExecutor().execute(() -> {}))
+        .isInstanceOf(RejectedExecutionException.class);
   }
 
   @Test

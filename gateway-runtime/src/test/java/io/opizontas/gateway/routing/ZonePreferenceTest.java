@@ -2,13 +2,14 @@ package io.opizontas.gateway.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.testing.TestCall;
 import io.opizontas.gateway.config.BalancingConfig;
 import io.opizontas.gateway.config.HealthConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.health.HealthTable;
-import io.opizontas.gateway.testing.BareCall;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,7 +26,7 @@ class ZonePreferenceTest {
   private static final Endpoint EU_B = zoned("10.0.0.3", "eu-1");
   private static final Endpoint UNZONED = Endpoint.of("10.0.0.4", 50051);
 
-  private static final Call CALL = new BareCall(SERVICE, "Pay");
+  private static final Call CALL = new TestCall(SERVICE, "Pay");
 
   private final EndpointTable table = new EndpointTable();
 

@@ -19,6 +19,9 @@ final class GatewayWithBalancers {
     Files.copy(Path.of(System.getProperty("plugin.jar")), plugins.resolve("balancers.jar"));
     Path toml = dir.resolve("gateway.toml");
     Files.writeString(toml, """
+        [admin]
+        listen = "off"
+
         [server]
         listen = "127.0.0.1:0"
 

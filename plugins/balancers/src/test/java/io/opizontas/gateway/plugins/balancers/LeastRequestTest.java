@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class LeastRequestTest {
 
-  private final List<Endpoint> three = TestCall.endpoints(3);
+  private final List<Endpoint> three = Picks.endpoints(3);
   private final Endpoint slow = three.get(2);
 
   /** A call in flight in the simulation: when it ends and where it went. */
@@ -34,7 +34,7 @@ class LeastRequestTest {
         now = ended.endsAt;
         balancer.onCallEnded(ended.endpoint, GrpcStatusCode.OK);
       }
-      Endpoint picked = balancer.pick(endpoints, TestCall.withoutMetadata());
+      Endpoint picked = balancer.pick(endpoints, Picks.call());
       counts.merge(picked, 1, Integer::sum);
       inFlight.add(new InFlight(now + (picked.equals(slow) ? 30 : 10), picked));
     }
@@ -60,12 +60,12 @@ class LeastRequestTest {
   void endedCallsFreeTheirEndpointSoAnIdleSetIsPickedEvenly() throws Exception {
     Balancer balancer = Picks.balancer(new LeastRequestStrategy());
     for (int i = 0; i < 1_000; i++) {
-      balancer.onCallEnded(balancer.pick(three, TestCall.withoutMetadata()), GrpcStatusCode.OK);
+      balancer.onCallEnded(balancer.pick(three, Picks.call()), GrpcStatusCode.OK);
     }
     // Every count is back to zero: a slow endpoint with one call in flight now loses every draw.
-    Endpoint busy = balancer.pick(three, TestCall.withoutMetadata());
+    Endpoint busy = balancer.pick(three, Picks.call());
     for (int i = 0; i < 100; i++) {
-      Endpoint picked = balancer.pick(three, TestCall.withoutMetadata());
+      Endpoint picked = balancer.pick(three, Picks.call());
       assertThat(picked).isNotEqualTo(busy);
       balancer.onCallEnded(picked, GrpcStatusCode.OK);
     }
@@ -77,18 +77,18 @@ class LeastRequestTest {
     Endpoint a = three.get(0);
     List<Endpoint> onlyA = List.of(a);
     for (int i = 0; i < 3; i++) {
-      assertThat(balancer.pick(onlyA, TestCall.withoutMetadata())).isEqualTo(a);
+      assertThat(balancer.pick(onlyA, Picks.call())).isEqualTo(a);
     }
 
     // The set grows; its A is equal to the old one but another object, so the counts must carry
     // over by address, and the three calls picked from the old list must still free A.
     Endpoint b = three.get(1);
     List<Endpoint> grown = List.of(Endpoint.parse(a.address()), b);
-    assertThat(balancer.pick(grown, TestCall.withoutMetadata())).as("A has 3 in flight").isEqualTo(b);
+    assertThat(balancer.pick(grown, Picks.call())).as("A has 3 in flight").isEqualTo(b);
     for (int i = 0; i < 3; i++) {
       balancer.onCallEnded(a, GrpcStatusCode.OK);
     }
 
-    assertThat(balancer.pick(grown, TestCall.withoutMetadata())).as("A is idle again, B has 1").isEqualTo(grown.get(0));
+    assertThat(balancer.pick(grown, Picks.call())).as("A is idle again, B has 1").isEqualTo(grown.get(0));
   }
 }

@@ -6,6 +6,7 @@ import io.opizontas.gateway.api.Balancer;
 import io.opizontas.gateway.api.BalancingStrategy;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatusCode;
+import io.opizontas.gateway.api.testing.TestCall;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.stream.Stream;
@@ -28,8 +29,8 @@ class PickAllocationTest {
   @MethodSource("strategies")
   void aMillionPicksAndEndsOverAHundredEndpointsAllocateNothing(BalancingStrategy strategy) throws Exception {
     Balancer balancer = Picks.balancer(strategy);
-    List<Endpoint> endpoints = TestCall.endpoints(100);
-    TestCall call = TestCall.withoutMetadata();
+    List<Endpoint> endpoints = Picks.endpoints(100);
+    TestCall call = Picks.call();
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long thread = Thread.currentThread().getId();
     pickAndEnd(balancer, endpoints, call, 1_000_000); // warm up: JIT, class loading, the set's state

@@ -14,14 +14,14 @@ import org.junit.jupiter.api.Test;
 
 class RingHashTest {
 
-  private final List<Endpoint> five = TestCall.endpoints(5);
+  private final List<Endpoint> five = Picks.endpoints(5);
 
   private static Balancer ringHash(Map<String, Object> options) throws Exception {
     return Picks.balancer(new RingHashStrategy(), options);
   }
 
   private static Endpoint pick(Balancer balancer, List<Endpoint> endpoints, String user) {
-    return balancer.pick(endpoints, TestCall.with("x-user-id", user));
+    return balancer.pick(endpoints, Picks.call().header("x-user-id", user));
   }
 
   @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class RoundRobinAndRandomTest {
 
-  private final List<Endpoint> three = TestCall.endpoints(3);
+  private final List<Endpoint> three = Picks.endpoints(3);
 
   @Test
   void roundRobinGivesThreeEndpointsAThirdOfNineThousandPicksEach() throws Exception {
@@ -29,9 +29,9 @@ class RoundRobinAndRandomTest {
     Balancer balancer = Picks.balancer(new RoundRobinStrategy());
 
     List<Endpoint> order = List.of(
-        balancer.pick(three, TestCall.withoutMetadata()),
-        balancer.pick(three, TestCall.withoutMetadata()),
-        balancer.pick(three, TestCall.withoutMetadata()));
+        balancer.pick(three, Picks.call()),
+        balancer.pick(three, Picks.call()),
+        balancer.pick(three, Picks.call()));
 
     assertThat(order).containsExactlyInAnyOrderElementsOf(three);
   }

@@ -38,7 +38,7 @@ class WeightedRoundRobinTest {
   private static List<Endpoint> picks(Balancer balancer, List<Endpoint> endpoints, int count) {
     List<Endpoint> picked = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      picked.add(balancer.pick(endpoints, TestCall.withoutMetadata()));
+      picked.add(balancer.pick(endpoints, Picks.call()));
     }
     return picked;
   }

@@ -6,12 +6,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.RegistryBackend;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,12 +44,12 @@ class ConsulPluginJarIT {
       assertThat(backend.getClass().getClassLoader()).isNotSameAs(getClass().getClassLoader());
       assertThat(backend.registrar()).isEmpty();
 
-      EndpointTable table = new EndpointTable();
+      RecordingEndpointSink sink = new RecordingEndpointSink();
       backend.start(
           new TablePluginConfig("consul", Map.of("address", consul.baseUrl(), "services", List.of("svc.A"))),
-          context, table.sink("consul#0"));
+          context, sink);
       try {
-        assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.1", 9));
+        assertThat(sink.endpoints("svc.A")).containsExactly(Endpoint.of("10.0.0.1", 9));
       } finally {
         backend.close();
       }

@@ -11,16 +11,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.PluginConfigException;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +36,7 @@ class ConsulRegistryTest {
 
   private WireMockServer consul;
   private final TestPluginContext context = new TestPluginContext("consul");
-  private final EndpointTable table = new EndpointTable();
+  private final RecordingEndpointSink sink = new RecordingEndpointSink();
   private final ConsulRegistry registry = new ConsulRegistry();
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
@@ -60,12 +60,11 @@ class ConsulRegistryTest {
     Map<String, Object> settings = new HashMap<>(Map.of("wait", "2s", "retry_interval", "100ms", "connect_timeout", "15s"));
     settings.putAll(extra);
     settings.computeIfAbsent("address", k -> consul.baseUrl());
-    registry.start(new TablePluginConfig("consul", settings), context, table.sink("consul#0"));
+    registry.start(new TablePluginConfig("consul", settings), context, sink);
   }
 
   private List<Endpoint> endpoints(String service) {
-    ServiceEndpoints found = table.lookup(service);
-    return found == null ? List.of() : found.asList();
+    return List.copyOf(sink.endpoints(service));
   }
 
   /** One {@code /v1/health/service} entry, as Consul writes it. */
@@ -101,7 +100,7 @@ class ConsulRegistryTest {
     assertThat(endpoints(GREETER)).containsExactlyInAnyOrder(
         new Endpoint("10.0.0.1", 50051, 3, "eu-1", Map.of("zone", "eu-1", "version", "7")),
         Endpoint.of("192.168.0.2", 50051)); // no service address: the node's
-    assertThat(table.lookup("consul")).isNull();
+    assertThat(sink.services()).doesNotContainKey("consul");
 
     health(GREETER, 12, instance("b", "", "192.168.0.2", 50051, 1, ""));
     await().atMost(Duration.ofSeconds(5)).until(() -> endpoints(GREETER).equals(List.of(Endpoint.of("192.168.0.2", 50051))));
@@ -148,7 +147,7 @@ class ConsulRegistryTest {
         .willReturn(aResponse().withStatus(403).withBody("ACL not found")));
     startRegistry(Map.of("services", List.of(GREETER), "token", "wrong"));
     await().atMost(Duration.ofSeconds(5)).until(() -> warnings().stream().anyMatch(m -> m.contains("403") && m.contains("ACL not found")));
-    assertThat(table.lookup(GREETER)).isNull();
+    assertThat(sink.services()).doesNotContainKey(GREETER);
   }
 
   @Test
@@ -202,10 +201,10 @@ class ConsulRegistryTest {
     assertThatThrownBy(() -> startRegistry(Map.of("address", "not a url")))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("address");
     assertThatThrownBy(() -> new ConsulRegistry().start(
-            new TablePluginConfig("consul", Map.of("wait", "11m")), context, table.sink("x")))
+            new TablePluginConfig("consul", Map.of("wait", "11m")), context, sink))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("wait");
     assertThatThrownBy(() -> new ConsulRegistry().start(
-            new TablePluginConfig("consul", Map.of("token", "a", "token_file", "/nonexistent")), context, table.sink("x")))
+            new TablePluginConfig("consul", Map.of("token", "a", "token_file", "/nonexistent")), context, sink))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("token_file");
   }
 

@@ -3,12 +3,13 @@ package io.opizontas.gateway.plugins.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.opizontas.gateway.api.PluginConfigException;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -56,6 +56,9 @@ public final class HealthBenchmark {
     Files.copy(jar, plugins.resolve("health-probers.jar"));
     Path toml = dir.resolve("gateway.toml");
     Files.writeString(toml, """
+        [admin]
+        listen = "off"
+
         [server]
         listen = "127.0.0.1:0"
         [plugins]

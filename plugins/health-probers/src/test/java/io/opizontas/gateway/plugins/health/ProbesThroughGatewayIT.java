@@ -65,6 +65,9 @@ class ProbesThroughGatewayIT {
     Files.copy(Path.of(System.getProperty("plugin.jar")), plugins.resolve("health-probers.jar"));
     Path toml = dir.resolve("gateway.toml");
     Files.writeString(toml, """
+        [admin]
+        listen = "off"
+
         [server]
         listen = "127.0.0.1:0"
 

@@ -3,12 +3,12 @@ package io.opizontas.gateway.plugins.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.RegistryLease;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +24,10 @@ class MemoryRegistryScaleTest {
 
   @Test
   void tenThousandEndpointsRegisterAndExpire() {
-    EndpointTable table = new EndpointTable();
+    RecordingEndpointSink sink = new RecordingEndpointSink();
     MemoryRegistry registry = new MemoryRegistry();
     try (TestPluginContext context = new TestPluginContext("memory")) {
-      registry.start(new TablePluginConfig("memory", Map.of()), context, table.sink("memory#0"));
+      registry.start(new TablePluginConfig("memory", Map.of()), context, sink);
       // The kept leases outlive registering all 10,000 however slow the machine is; the others
       // lapse soon after.
       Duration keptTtl = Duration.ofSeconds(60);
@@ -41,7 +41,7 @@ class MemoryRegistryScaleTest {
             kept.add(lease);
           }
         }
-        assertThat(table.lookup("svc" + s + ".Service").size()).isEqualTo(PER_SERVICE);
+        assertThat(sink.endpoints("svc" + s + ".Service")).hasSize(PER_SERVICE);
       }
 
       // Keep the even services alive on every poll; the odd ones must all lapse, and only they.
@@ -51,11 +51,10 @@ class MemoryRegistryScaleTest {
           .until(
               () -> {
                 kept.forEach(lease -> assertThat(registry.keepAlive(lease.id())).isPresent());
-                return context.gauge("memory_registry_leases") == kept.size();
+                return context.metrics().gauge("memory_registry_leases") == kept.size();
               });
       for (int s = 0; s < SERVICES; s++) {
-        ServiceEndpoints endpoints = table.lookup("svc" + s + ".Service");
-        assertThat(endpoints.size()).as("svc%d", s).isEqualTo(s % 2 == 0 ? PER_SERVICE : 0);
+        assertThat(sink.endpoints("svc" + s + ".Service")).as("svc%d", s).hasSize(s % 2 == 0 ? PER_SERVICE : 0);
       }
       registry.close();
     }

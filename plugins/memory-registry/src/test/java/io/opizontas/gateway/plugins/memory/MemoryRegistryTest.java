@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.PluginConfigException;
-import io.opizontas.gateway.api.PluginContext;
-import io.opizontas.gateway.api.PluginMetrics;
 import io.opizontas.gateway.api.RegistryLease;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,20 +18,18 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
 
 class MemoryRegistryTest {
 
   private final TestPluginContext context = new TestPluginContext("memory");
-  private final EndpointTable table = new EndpointTable();
+  private final RecordingEndpointSink sink = new RecordingEndpointSink();
   private final MemoryRegistry registry = new MemoryRegistry();
 
   private void start(Map<String, Object> settings) {
-    registry.start(new TablePluginConfig("memory", settings), context, table.sink("memory#0"));
+    registry.start(new TablePluginConfig("memory", settings), context, sink);
   }
 
   @AfterEach
@@ -43,8 +39,7 @@ class MemoryRegistryTest {
   }
 
   private List<Endpoint> endpoints(String service) {
-    ServiceEndpoints found = table.lookup(service);
-    return found == null ? List.of() : found.asList();
+    return List.copyOf(sink.endpoints(service));
   }
 
   @Test
@@ -73,7 +68,7 @@ class MemoryRegistryTest {
 
     await().atMost(Duration.ofSeconds(3)).until(() -> endpoints("svc.A").isEmpty());
     assertThat(registry.keepAlive(lease.id())).isEmpty();
-    assertThat(context.gauge("memory_registry_leases")).isZero();
+    assertThat(context.metrics().gauge("memory_registry_leases")).isZero();
   }
 
   @Test
@@ -82,14 +77,8 @@ class MemoryRegistryTest {
     // resumed): the lease must still lapse after its TTL, not an hour later.
     Clock steppedBack = Clock.offset(Clock.systemUTC(), Duration.ofHours(-1));
     AtomicReference<Clock> wall = new AtomicReference<>(Clock.systemUTC());
-    PluginContext stepping = new PluginContext() {
-      @Override public String pluginId() { return context.pluginId(); }
-      @Override public Clock clock() { return new DelegatingClock(wall); }
-      @Override public Logger logger() { return context.logger(); }
-      @Override public PluginMetrics metrics() { return context.metrics(); }
-      @Override public ScheduledExecutorService scheduler() { return context.scheduler(); }
-    };
-    registry.start(new TablePluginConfig("memory", Map.of()), stepping, table.sink("memory#0"));
+    context.withClock(new DelegatingClock(wall));
+    start(Map.of());
     registry.register(Set.of("svc.A"), Endpoint.of("10.0.0.1", 1), Duration.ofMillis(300));
     wall.set(steppedBack);
 
@@ -138,7 +127,7 @@ class MemoryRegistryTest {
 
     assertThat(two.id()).isEqualTo(one.id());
     assertThat(endpoints("svc.A")).containsExactly(second);
-    assertThat(context.gauge("memory_registry_leases")).isEqualTo(1.0);
+    assertThat(context.metrics().gauge("memory_registry_leases")).isEqualTo(1.0);
   }
 
   @Test

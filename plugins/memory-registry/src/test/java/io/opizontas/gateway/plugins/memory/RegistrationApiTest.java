@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -16,12 +17,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.api.Endpoint;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.RegistrationToken;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.registry.v1.DeregisterRequest;
 import io.opizontas.registry.v1.KeepAliveRequest;
@@ -130,7 +131,7 @@ class RegistrationApiTest {
   }
 
   private double leases() {
-    return context.gauge("memory_registry_leases");
+    return context.metrics().gauge("memory_registry_leases");
   }
 
   @Test

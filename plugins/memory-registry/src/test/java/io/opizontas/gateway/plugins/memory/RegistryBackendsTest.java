@@ -3,11 +3,13 @@ package io.opizontas.gateway.plugins.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.EndpointSink;
 import io.opizontas.gateway.api.PluginConfig;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
@@ -15,7 +17,6 @@ import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.RegistryBackends;
-import io.opizontas.gateway.discovery.TestPluginContext;
 import io.opizontas.gateway.plugin.PluginLoadException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,9 +61,31 @@ class RegistryBackendsTest {
     }
   }
 
+  /**
+   * A backend whose watcher fires while and after it closes, the way a ZooKeeper or file watcher
+   * may, with no guard of its own.
+   */
+  private static final class Unguarded implements RegistryBackend {
+    private EndpointSink kept;
+
+    @Override
+    public void start(PluginConfig config, PluginContext context, EndpointSink sink) {
+      kept = sink;
+      sink.update("svc.Watched", Set.of(Endpoint.of("10.0.0.1", 1)));
+    }
+
+    @Override
+    public void close() {
+      kept.update("svc.Watched", Set.of());
+    }
+  }
+
+  private final Unguarded unguarded = new Unguarded();
+
   private RegistryBackend create(String id) {
     return switch (id) {
       case "memory" -> new MemoryRegistry();
+      case "unguarded" -> unguarded;
       case "fixed" -> new Fixed(false);
       case "broken" -> new Fixed(true);
       default -> throw new IllegalArgumentException("no registry plugin '" + id + "'");
@@ -93,6 +116,20 @@ class RegistryBackendsTest {
       assertThat(table.lookup("svc.Fixed").size()).isEqualTo(2); // two sources, merged
     }
     assertThat(events).containsExactly("start fixed", "start fixed", "close", "close");
+  }
+
+  @Test
+  void reportsMadeWhileAndAfterABackendClosesAreIgnored() {
+    RegistryBackends backends = start(List.of(new PluginSection("unguarded", Map.of(), "gateway.toml:3")),
+        new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of()));
+    assertThat(table.lookup("svc.Watched").asList()).containsExactly(Endpoint.of("10.0.0.1", 1));
+
+    backends.close();
+    unguarded.kept.update("svc.Watched", Set.of(Endpoint.of("10.0.0.2", 1)));
+    unguarded.kept.replaceAll(Map.of("svc.Other", Set.of(Endpoint.of("10.0.0.3", 1))));
+
+    assertThat(table.lookup("svc.Watched").asList()).containsExactly(Endpoint.of("10.0.0.1", 1));
+    assertThat(table.lookup("svc.Other")).isNull();
   }
 
   @Test

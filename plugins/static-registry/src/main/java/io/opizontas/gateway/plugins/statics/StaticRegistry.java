@@ -7,6 +7,7 @@ import io.opizontas.gateway.api.PluginConfig;
 import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.PluginContext;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TomlKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.pf4j.Extension;
 import org.slf4j.Logger;
 
@@ -50,15 +50,11 @@ public final class StaticRegistry implements RegistryBackend {
   /** The keys of an endpoint written as a table, in the order the docs list them. */
   private static final List<String> ENDPOINT_KEYS = List.of("address", "weight", "zone", "metadata");
 
-  /** A bare TOML key, written as is; any other key is quoted in messages, as TOML writes it. */
-  private static final Pattern BARE_KEY = Pattern.compile("[A-Za-z0-9_-]+");
-
   private EndpointSink sink;
   private Logger log;
   private Map<String, Set<Endpoint>> inline = Map.of();
   private Path file;
   private byte[] lastFileContent;
-  private Map<String, Set<Endpoint>> reported = Map.of();
   private ScheduledFuture<?> watcher;
 
   @Override
@@ -134,7 +130,12 @@ public final class StaticRegistry implements RegistryBackend {
   private static Map<String, Set<Endpoint>> parse(Map<?, ?> services, String prefix) {
     Map<String, Set<Endpoint>> result = new LinkedHashMap<>();
     services.forEach((name, value) -> {
-      String key = prefix + "." + segment(String.valueOf(name));
+      String key = prefix + "." + TomlKeys.segment(String.valueOf(name));
+      try {
+        EndpointSink.checkServiceName(String.valueOf(name));
+      } catch (IllegalArgumentException e) {
+        throw new PluginConfigException(key, e.getMessage());
+      }
       if (!(value instanceof List<?> list)) {
         throw new PluginConfigException(key, "expected a list of \"host:port\" strings or tables");
       }
@@ -156,7 +157,7 @@ public final class StaticRegistry implements RegistryBackend {
         for (Object field : table.keySet()) {
           if (!ENDPOINT_KEYS.contains(String.valueOf(field))) {
             throw new PluginConfigException(
-                key + "." + segment(String.valueOf(field)), "unknown key; expected one of " + String.join(", ", ENDPOINT_KEYS));
+                key + "." + TomlKeys.segment(String.valueOf(field)), "unknown key; expected one of " + String.join(", ", ENDPOINT_KEYS));
           }
         }
         if (!(table.get("address") instanceof String address)) {
@@ -179,22 +180,15 @@ public final class StaticRegistry implements RegistryBackend {
     throw new PluginConfigException(key, "expected \"host:port\" or a table with an address");
   }
 
-  private static String segment(String name) {
-    return BARE_KEY.matcher(name).matches() ? name : '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-  }
-
-  /** Reports the union of inline and file endpoints; services no longer listed are withdrawn. */
+  /**
+   * Reports the union of inline and file endpoints as the whole of what this registry knows: the
+   * sink withdraws services no longer listed.
+   */
   private synchronized void report(Map<String, Set<Endpoint>> fromFile) {
     Map<String, Set<Endpoint>> merged = new HashMap<>();
     inline.forEach((service, endpoints) -> merged.computeIfAbsent(service, s -> new HashSet<>()).addAll(endpoints));
     fromFile.forEach((service, endpoints) -> merged.computeIfAbsent(service, s -> new HashSet<>()).addAll(endpoints));
-    merged.forEach((service, endpoints) -> {
-      if (!endpoints.equals(reported.get(service))) {
-        sink.update(service, endpoints);
-      }
-    });
-    reported.keySet().stream().filter(s -> !merged.containsKey(s)).forEach(s -> sink.update(s, Set.of()));
-    reported = merged;
+    sink.replaceAll(merged);
   }
 
   @Override

@@ -3,13 +3,14 @@ package io.opizontas.gateway.plugins.statics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.RegistryBackend;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfigReader;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import io.opizontas.gateway.server.Gateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +38,10 @@ class StaticPluginJarIT {
       assertThat(backends).hasSize(1);
       RegistryBackend backend = backends.get(0);
       assertThat(backend.getClass().getClassLoader()).isNotSameAs(getClass().getClassLoader());
-      EndpointTable table = new EndpointTable();
-      backend.start(new TablePluginConfig("static", Map.of("file", file.toString())), context, table.sink("static#0"));
+      RecordingEndpointSink sink = new RecordingEndpointSink();
+      backend.start(new TablePluginConfig("static", Map.of("file", file.toString())), context, sink);
       try {
-        assertThat(table.lookup("svc.A").asList()).containsExactly(Endpoint.of("10.0.0.1", 9));
+        assertThat(sink.endpoints("svc.A")).containsExactly(Endpoint.of("10.0.0.1", 9));
       } finally {
         backend.close();
       }
@@ -57,6 +58,7 @@ class StaticPluginJarIT {
     Files.copy(jar, plugins.resolve(jar.getFileName()));
     Path file = Files.writeString(dir.resolve("gateway.toml"), """
         server.listen = "127.0.0.1:0"
+        admin.listen = "off"
         plugins.directory = "%s"
         registration.enabled = false
 
@@ -67,7 +69,7 @@ class StaticPluginJarIT {
 
     assertThatThrownBy(() -> Gateway.start(GatewayConfigReader.read(file)).close())
         .isInstanceOf(ConfigException.class)
-        .hasMessage(file + ":7: registries.0.service: unknown key; expected one of services, file, reload_interval"
+        .hasMessage(file + ":8: registries.0.service: unknown key; expected one of services, file, reload_interval"
             + " (plugin 'static')");
   }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.PluginConfigException;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +23,7 @@ class StaticRegistryTest {
 
   @TempDir Path dir;
   private final TestPluginContext context = new TestPluginContext("static");
-  private final EndpointTable table = new EndpointTable();
+  private final RecordingEndpointSink sink = new RecordingEndpointSink();
   private final StaticRegistry registry = new StaticRegistry();
 
   @AfterEach
@@ -33,12 +33,11 @@ class StaticRegistryTest {
   }
 
   private void start(Map<String, Object> settings) throws Exception {
-    registry.start(new TablePluginConfig("static", settings), context, table.sink("static#0"));
+    registry.start(new TablePluginConfig("static", settings), context, sink);
   }
 
   private List<Endpoint> endpoints(String service) {
-    ServiceEndpoints found = table.lookup(service);
-    return found == null ? List.of() : found.asList();
+    return List.copyOf(sink.endpoints(service));
   }
 
   @Test
@@ -89,15 +88,25 @@ class StaticRegistryTest {
     assertThatThrownBy(() -> start(Map.of("services", Map.of("svc.A", List.of("nohost")))))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.\"svc.A\".0");
     assertThatThrownBy(() -> new StaticRegistry().start(
-            new TablePluginConfig("static", Map.of("services", Map.of("svc.A", List.of(Map.of("weight", 2L))))), context, table.sink("x")))
+            new TablePluginConfig("static", Map.of("services", Map.of("svc.A", List.of(Map.of("weight", 2L))))), context, sink))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.\"svc.A\".0.address");
     assertThatThrownBy(() -> new StaticRegistry().start(
-            new TablePluginConfig("static", Map.of("services", Map.of("svc.A", "10.0.0.1:1"))), context, table.sink("x")))
+            new TablePluginConfig("static", Map.of("services", Map.of("svc.A", "10.0.0.1:1"))), context, sink))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("services.\"svc.A\"");
     assertThatThrownBy(() -> new StaticRegistry().start(
-            new TablePluginConfig("static", Map.of("file", dir.resolve("missing.toml").toString())), context, table.sink("x")))
+            new TablePluginConfig("static", Map.of("file", dir.resolve("missing.toml").toString())), context, sink))
         .isInstanceOf(PluginConfigException.class).hasMessageContaining("missing.toml");
-    assertThat(table.lookup("svc.A")).isNull();
+    assertThat(sink.services()).doesNotContainKey("svc.A");
+  }
+
+  @Test
+  void aServiceNameThatIsNotOneIsRefusedNamingItsKey() {
+    assertThatThrownBy(() -> start(Map.of("services", Map.of("svc.A/Get", List.of("10.0.0.1:1")))))
+        .isInstanceOfSatisfying(PluginConfigException.class, e -> {
+          assertThat(e.key()).isEqualTo("services.\"svc.A/Get\"");
+          assertThat(e.problem()).contains("contains '/'");
+        });
+    assertThat(sink.reports()).isEmpty();
   }
 
   @Test
@@ -108,6 +117,6 @@ class StaticRegistryTest {
     assertThatThrownBy(() -> start(Map.of("services", Map.of("svc.A", List.of(Map.of("address", "10.0.0.1:1", "wieght", 2L))))))
         .isInstanceOf(PluginConfigException.class)
         .hasMessage("services.\"svc.A\".0.wieght: unknown key; expected one of address, weight, zone, metadata");
-    assertThat(table.lookup("svc.A")).isNull();
+    assertThat(sink.services()).doesNotContainKey("svc.A");
   }
 }

@@ -48,6 +48,9 @@ class CertificateRegistrationIT {
         [plugins]
         directory = "%1$s/plugins"
 
+        [admin]
+        listen = "off"
+
         [server]
         listen = "127.0.0.1:0"
         drain_timeout = "0s"

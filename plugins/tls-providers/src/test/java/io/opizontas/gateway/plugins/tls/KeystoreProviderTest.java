@@ -3,10 +3,11 @@ package io.opizontas.gateway.plugins.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import io.opizontas.gateway.api.PluginConfigException;
+import io.opizontas.gateway.api.TablePluginConfig;
 import io.opizontas.gateway.api.TlsMaterial;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.testing.TestCa;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -46,7 +46,7 @@ class TlsDemoIT {
         .replace("conf/tls/", tls + "/")
         .replace("listen = \"127.0.0.1:50051\"", "listen = \"127.0.0.1:0\"")
         .replace("listen = \"127.0.0.1:50443\"", "listen = \"127.0.0.1:0\"")
-        + "\n[plugins]\ndirectory = \"" + plugins + "\"\n";
+        + "\n[plugins]\ndirectory = \"" + plugins + "\"\n[admin]\nlisten = \"off\"\n";
     try (Gateway gateway = Gateway.start(GatewayConfigReader.read(toml, "tls-demo.toml"))) {
       StringWriter demo = new StringWriter();
       int exit = run(demo, "demo", "--gateway", "127.0.0.1:" + gateway.tlsAddress().getPort(), "--tls", tls.toString());

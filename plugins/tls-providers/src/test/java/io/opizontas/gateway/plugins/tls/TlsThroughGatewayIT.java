@@ -88,6 +88,9 @@ class TlsThroughGatewayIT {
         [plugins]
         directory = "%1$s/plugins"
 
+        [admin]
+        listen = "off"
+
         [server]
         listen = "127.0.0.1:0"
         drain_timeout = "0s"

@@ -3,12 +3,12 @@ package io.opizontas.gateway.plugins.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.RegistryBackend;
-import io.opizontas.gateway.discovery.EndpointTable;
-import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,18 +41,15 @@ class ZooKeeperPluginJarIT {
       RegistryBackend backend = backends.get(0);
       assertThat(backend.getClass().getClassLoader()).isNotSameAs(getClass().getClassLoader());
 
-      EndpointTable table = new EndpointTable();
+      RecordingEndpointSink sink = new RecordingEndpointSink();
       backend.start(
           new TablePluginConfig("zookeeper", Map.of("connect", zookeeper.getConnectString())),
           context,
-          table.sink("zookeeper#0"));
+          sink);
       try {
         backend.registrar().orElseThrow()
             .register(Set.of("svc.A"), Endpoint.of("10.0.0.1", 9), Duration.ofSeconds(30));
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-          ServiceEndpoints endpoints = table.lookup("svc.A");
-          return endpoints != null && endpoints.asList().equals(List.of(Endpoint.of("10.0.0.1", 9)));
-        });
+        sink.awaitEndpoints("svc.A", Set.of(Endpoint.of("10.0.0.1", 9)), Duration.ofSeconds(5));
       } finally {
         backend.close();
       }

@@ -4,15 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.PluginConfigException;
 import io.opizontas.gateway.api.RegistryLease;
+import io.opizontas.gateway.api.TablePluginConfig;
+import io.opizontas.gateway.api.testing.RecordingEndpointSink;
+import io.opizontas.gateway.api.testing.TestPluginContext;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
-import io.opizontas.gateway.discovery.TestPluginContext;
-import io.opizontas.gateway.plugin.TablePluginConfig;
 import io.opizontas.gateway.registration.RegistrationServer;
 import io.opizontas.registry.v1.DeregisterRequest;
 import io.opizontas.registry.v1.RegisterRequest;
@@ -272,17 +274,17 @@ class ZooKeeperRegistryTest {
                           "zookeeper",
                           Map.of("connect", "127.0.0.1:" + closedPort, "connection_timeout", "1s")),
                       context,
-                      new EndpointTable().sink("zookeeper#0")))
+                      new RecordingEndpointSink()))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("127.0.0.1:" + closedPort);
       assertThatThrownBy(
-              () -> new ZooKeeperRegistry().start(new TablePluginConfig("zookeeper", Map.of()), context, new EndpointTable().sink("x")))
+              () -> new ZooKeeperRegistry().start(new TablePluginConfig("zookeeper", Map.of()), context, new RecordingEndpointSink()))
           .isInstanceOf(PluginConfigException.class)
           .hasMessageContaining("connect");
       assertThatThrownBy(
               () -> new ZooKeeperRegistry().start(
                   new TablePluginConfig("zookeeper", Map.of("connect", "x:1", "base_path", "no-slash")),
-                  context, new EndpointTable().sink("x")))
+                  context, new RecordingEndpointSink()))
           .isInstanceOf(PluginConfigException.class)
           .hasMessageContaining("base_path");
     }

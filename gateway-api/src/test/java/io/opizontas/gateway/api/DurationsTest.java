@@ -1,6 +1,7 @@
-package io.opizontas.gateway.config;
+package io.opizontas.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.opizontas.gateway.config;
+package io.opizontas.gateway.api;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,14 @@
-package io.opizontas.gateway.config;
+package io.opizontas.gateway.api;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as the configuration writes them: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 0}. */
+/**
+ * Durations as the configuration writes them: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h},
+ * {@code 0}. Never negative: the format has no sign. Zero is a duration like any other, whose
+ * meaning each setting states.
+ */
 public final class Durations {
 
   private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");

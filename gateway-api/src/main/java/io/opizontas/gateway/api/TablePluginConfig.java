@@ -1,9 +1,5 @@
-package io.opizontas.gateway.plugin;
+package io.opizontas.gateway.api;
 
-import io.opizontas.gateway.api.PluginConfig;
-import io.opizontas.gateway.api.PluginConfigException;
-import io.opizontas.gateway.config.Durations;
-import io.opizontas.gateway.config.TomlKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,9 +11,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A {@link PluginConfig} over one TOML table (nested maps and lists as the TOML reader gives them).
- * Errors name the key by its path from the plugin's section, written as TOML writes it ({@code
- * services."helloworld.Greeter".0}).
+ * The {@link PluginConfig} the gateway hands every plugin: a view of one TOML table, as nested maps
+ * and lists of strings, longs, doubles and booleans (TOML date-times as their text). Errors name
+ * the key by its path from the plugin's section, written as TOML writes it ({@code
+ * services."helloworld.Greeter".0}); the runtime adds the file and the key's line.
+ *
+ * <p>Public so that a plugin's tests read their configuration exactly as the gateway will: make one
+ * from a map with the constructor, or from TOML text with {@code TomlPluginConfig.parse} of the
+ * {@code gateway-api-testing} kit, and call {@link #rejectUnread()} after {@code start} as the
+ * runtime does.
  *
  * <p>It also remembers what the plugin looked at, so that {@link #rejectUnread()} can refuse a key
  * the plugin neither declared ({@link #allowKeys}) nor read: a plugin that never calls {@code
@@ -31,6 +33,13 @@ public final class TablePluginConfig implements PluginConfig {
   private final Map<String, Object> table;
   private final Reads reads;
 
+  /**
+   * A plugin's section.
+   *
+   * @param pluginId the plugin it configures
+   * @param table    its keys and values as TOML gives them (nested {@code Map}s and {@code List}s,
+   *                 strings, {@code Long}s, {@code Double}s, booleans); copied
+   */
   public TablePluginConfig(String pluginId, Map<String, ?> table) {
     this(pluginId, List.of(), table, new Reads());
   }
@@ -167,6 +176,28 @@ public final class TablePluginConfig implements PluginConfig {
       return b;
     }
     throw wrongType(key, "true or false", value);
+  }
+
+  @Override
+  public void require(String... keys) {
+    for (String key : keys) {
+      if (read(key) == null) {
+        throw invalid(key, "is required");
+      }
+    }
+  }
+
+  @Override
+  public long size(String key, long fallback) {
+    Object value = read(key);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Sizes.of(value);
+    } catch (IllegalArgumentException e) {
+      throw new PluginConfigException(path(key), e.getMessage());
+    }
   }
 
   @Override

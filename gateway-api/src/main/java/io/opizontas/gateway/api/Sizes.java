@@ -1,9 +1,13 @@
-package io.opizontas.gateway.config;
+package io.opizontas.gateway.api;
 
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Byte sizes as the configuration writes them: {@code 65536}, {@code "64KiB"}, {@code "8MiB"}, {@code "1GiB"}. */
+/**
+ * Byte sizes as the configuration writes them: {@code 65536}, {@code "64KiB"}, {@code "8MiB"},
+ * {@code "1GiB"}. Never negative; zero is a size like any other, whose meaning each setting states.
+ */
 public final class Sizes {
 
   private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
@@ -17,6 +21,7 @@ public final class Sizes {
    * @throws IllegalArgumentException naming what is wrong with {@code text}
    */
   public static long parse(String text) {
+    Objects.requireNonNull(text, "text");
     Matcher m = FORMAT.matcher(text.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException(
@@ -36,5 +41,26 @@ public final class Sizes {
       throw new IllegalArgumentException("'" + text + "' is too large a size");
     }
     return amount << shift;
+  }
+
+  /**
+   * A size as TOML gives it: an integer number of bytes, or a string for {@link #parse}.
+   *
+   * @throws IllegalArgumentException naming what is wrong with {@code value}: a negative integer, or
+   *     a value of another type
+   */
+  public static long of(Object value) {
+    if (value instanceof String text) {
+      return parse(text);
+    }
+    if (value instanceof Long || value instanceof Integer) {
+      long bytes = ((Number) value).longValue();
+      if (bytes < 0) {
+        throw new IllegalArgumentException(bytes + " is negative; a size is 0 or more bytes");
+      }
+      return bytes;
+    }
+    throw new IllegalArgumentException(
+        "expected a size such as 65536 or \"8MiB\" but found " + (value == null ? "nothing" : value));
   }
 }
