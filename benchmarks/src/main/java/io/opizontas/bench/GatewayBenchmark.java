@@ -103,6 +103,9 @@ public final class GatewayBenchmark {
       if (options.runs("metrics") && options.gateway()) {
         metrics(backend.getPort());
       }
+      if (options.runs("accesslog") && options.gateway()) {
+        accessLog(backend.getPort());
+      }
       if (options.runs("balancing") && options.gateway()) {
         balancing(backend.getPort());
       }
@@ -155,32 +158,68 @@ public final class GatewayBenchmark {
    * The cost of the call-filter chain: unary calls through this run's gateway (empty chain) against
    * a second gateway whose chain holds five filters that do nothing (header-rewrite without rules:
    * real plugins, loaded from the distribution, that see every request, response and trailers).
-   * The rounds alternate between the two; the "direct" column of the report is the empty chain.
    */
   private void chain(int backendPort) throws Exception {
-    String name = String.format(Locale.ROOT,
-        "chain: unary %d B, %d in flight, empty chain (left) vs five no-op filters (right)",
-        options.unarySize(), options.unaryConcurrency());
+    versusEmptyChain(backendPort, "five no-op filters", "chain",
+        "\n[[chain]]\nplugin = \"header-rewrite\"\n".repeat(FILTERS), "", 0.95);
+  }
+
+  /**
+   * Issue 12: what the access log costs. A second gateway whose chain is the access-log plugin,
+   * logging every call (sample 1) through Logback's AsyncAppender to a file, as the README
+   * configures it.
+   */
+  private void accessLog(int backendPort) throws Exception {
+    Path logback = options.output().resolve("logback-access.xml");
+    Files.writeString(logback, """
+        <configuration>
+          <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+            <encoder><pattern>%d %-5level [%thread] %logger{24} - %msg%n</pattern></encoder>
+          </appender>
+          <appender name="ACCESS_FILE" class="ch.qos.logback.core.FileAppender">
+            <file>${ACCESS_LOG}</file>
+            <encoder><pattern>%msg%n</pattern></encoder>
+          </appender>
+          <appender name="ACCESS" class="ch.qos.logback.classic.AsyncAppender">
+            <queueSize>8192</queueSize>
+            <discardingThreshold>0</discardingThreshold>
+            <neverBlock>true</neverBlock>
+            <appender-ref ref="ACCESS_FILE"/>
+          </appender>
+          <logger name="opizontas.access" level="INFO" additivity="false">
+            <appender-ref ref="ACCESS"/>
+          </logger>
+          <logger name="org.eclipse.jetty" level="WARN"/>
+          <logger name="org.pf4j" level="WARN"/>
+          <root level="INFO"><appender-ref ref="CONSOLE"/></root>
+        </configuration>
+        """);
+    String javaOpts = " -Dlogback.configurationFile=" + logback.toAbsolutePath()
+        + " -DACCESS_LOG=" + options.output().resolve("access.log").toAbsolutePath();
+    versusEmptyChain(backendPort, "the access log", "accesslog", "\n[[chain]]\nplugin = \"access-log\"\n", javaOpts,
+        Double.NaN);
+  }
+
+  /**
+   * Unary calls through this run's gateway (empty chain) against a second gateway process with
+   * {@code chainToml} added to its configuration (see {@link #alternate}); the "direct" column of
+   * the report is the empty chain.
+   *
+   * @param moreJavaOpts appended to the second gateway's JAVA_OPTS
+   * @param threshold    the right/left ratio below which the report flags the run; NaN for none
+   */
+  private void versusEmptyChain(int backendPort, String what, String file, String chainToml, String moreJavaOpts,
+      double threshold) throws Exception {
+    String name = String.format(Locale.ROOT, "%s: unary %d B, %d in flight, empty chain (left) vs %s (right)",
+        file, options.unarySize(), options.unaryConcurrency(), what);
     System.out.println(name);
-    Path config = options.output().resolve("gateway-chain.toml");
-    Files.writeString(config, gatewayToml(backendPort)
-        + "\n[[chain]]\nplugin = \"header-rewrite\"\n".repeat(FILTERS));
+    Path config = options.output().resolve("gateway-" + file + ".toml");
+    Files.writeString(config, gatewayToml(backendPort) + chainToml);
     try (GatewayProcess filtered = GatewayProcess.start(options.distribution(), config.toAbsolutePath(),
-        options.gatewayJavaOpts(), options.output().resolve("gateway-chain.log"))) {
+        options.gatewayJavaOpts() + moreJavaOpts, options.output().resolve("gateway-" + file + ".log"))) {
       ManagedChannel viaChain = channel(filtered.port());
       try {
-        List<Double> empty = new ArrayList<>();
-        List<Double> five = new ArrayList<>();
-        for (ManagedChannel channel : List.of(viaGateway, viaChain)) {
-          UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
-        }
-        for (int round = 0; round < options.rounds(); round++) {
-          empty.add(UnaryLoad.run(viaGateway, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
-              options.unaryDuration()).qps());
-          five.add(UnaryLoad.run(viaChain, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
-              options.unaryDuration()).qps());
-        }
-        report.compare(name, "calls/s", empty, five, 0.95);
+        alternate(name, viaGateway, viaChain, threshold);
       } finally {
         viaChain.shutdownNow();
       }
@@ -209,22 +248,32 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts(), options.output().resolve("gateway-no-metrics.log"))) {
       ManagedChannel withoutMetrics = channel(uncounted.port());
       try {
-        List<Double> offQps = new ArrayList<>();
-        List<Double> onQps = new ArrayList<>();
-        for (ManagedChannel channel : List.of(withoutMetrics, viaGateway)) {
-          UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
-        }
-        for (int round = 0; round < options.rounds(); round++) {
-          offQps.add(UnaryLoad.run(withoutMetrics, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
-              options.unaryDuration()).qps());
-          onQps.add(UnaryLoad.run(viaGateway, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
-              options.unaryDuration()).qps());
-        }
-        report.compare(name, "calls/s", offQps, onQps, 0.95);
+        alternate(name, withoutMetrics, viaGateway, 0.95);
       } finally {
         withoutMetrics.shutdownNow();
       }
     }
+  }
+
+  /**
+   * Unary calls on {@code left} and {@code right} after a warm-up of each, rounds alternating
+   * between the two, reported as right against left.
+   *
+   * @param threshold the right/left ratio below which the report flags the run; NaN for none
+   */
+  private void alternate(String name, ManagedChannel left, ManagedChannel right, double threshold) throws Exception {
+    List<Double> leftQps = new ArrayList<>();
+    List<Double> rightQps = new ArrayList<>();
+    for (ManagedChannel channel : List.of(left, right)) {
+      UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+    }
+    for (int round = 0; round < options.rounds(); round++) {
+      leftQps.add(UnaryLoad.run(left, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+          options.unaryDuration()).qps());
+      rightQps.add(UnaryLoad.run(right, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+          options.unaryDuration()).qps());
+    }
+    report.compare(name, "calls/s", leftQps, rightQps, threshold);
   }
 
   /**

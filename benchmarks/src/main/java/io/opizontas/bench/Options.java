@@ -38,9 +38,9 @@ record Options(
     int handshakeConcurrency) {
 
   static final Set<String> ALL_SCENARIOS = Set.of("unary", "unary1", "pingpong", "upload", "download", "slow", "chain",
-      "metrics", "balancing", "tls", "scaling");
+      "metrics", "accesslog", "balancing", "tls", "scaling");
   /** Every scenario but {@code scaling}, which takes minutes and is run on purpose. */
-  static final String DEFAULT_SCENARIOS = "unary,unary1,pingpong,upload,download,slow,chain,metrics,balancing,tls";
+  static final String DEFAULT_SCENARIOS = "unary,unary1,pingpong,upload,download,slow,chain,metrics,accesslog,balancing,tls";
   static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
 
   static final String USAGE = """
@@ -50,7 +50,8 @@ record Options(
         --gateway-java-opts=OPTS    the gateway JVM's JAVA_OPTS                           -Xmx64m
         --gateway-set=SECTION.KEY=VALUE   a gateway setting, repeatable, e.g. upstream.stream_window=4MiB
         --scenarios=LIST            comma-separated, of unary,unary1,pingpong,upload,
-                                    download,slow,chain,metrics,balancing,tls,scaling     all but scaling
+                                    download,slow,chain,metrics,accesslog,balancing,
+                                    tls,scaling                                           all but scaling
                                     unary1: unary with one call in flight; reports the
                                     latency the gateway adds (issue 11)
                                     pingpong: bidi streams, each with one message in
@@ -59,6 +60,9 @@ record Options(
                                     against one with five no-op filters (issue 3)
                                     metrics: unary through a gateway without metrics
                                     ([admin] listen = "off") against one with them (issue 12)
+                                    accesslog: unary through a gateway with an empty chain
+                                    against one logging every call with access-log
+                                    (issue 12)
                                     balancing: unary through gateways to 1 backend and to
                                     3 (round-robin, least-request), and direct (issue 8)
                                     tls: unary, upload, download and new connections,

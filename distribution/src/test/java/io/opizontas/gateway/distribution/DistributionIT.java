@@ -86,6 +86,7 @@ class DistributionIT {
               "consul-registry-" + VERSION + "-plugin.jar",
               "token-auth-" + VERSION + "-plugin.jar",
               "header-rewrite-" + VERSION + "-plugin.jar",
+              "access-log-" + VERSION + "-plugin.jar",
               "balancers-" + VERSION + "-plugin.jar",
               "tls-providers-" + VERSION + "-plugin.jar",
               "health-probers-" + VERSION + "-plugin.jar");
@@ -144,7 +145,7 @@ class DistributionIT {
         List.of("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")));
     assertThat(config.plugins()).isEqualTo(PluginsConfig.defaults());
     assertThat(config.registries()).extracting(PluginSection::plugin).containsExactly("static");
-    assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth");
+    assertThat(config.chain()).extracting(PluginSection::plugin).containsExactly("token-auth", "access-log");
     RegistrationConfig registration = RegistrationConfig.defaults();
     assertThat(config.registration())
         .isEqualTo(new RegistrationConfig(registration.enabled(), registration.backend(), registration.leaseTtl(),

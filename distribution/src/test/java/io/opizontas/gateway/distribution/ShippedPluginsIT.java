@@ -21,8 +21,8 @@ class ShippedPluginsIT {
   void theShippedPluginsLoadTogetherAndTheEmbeddedDefaultNeedsNone() {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (Plugins plugins = Plugins.load(PLUGINS, Clock.systemUTC(), scheduler)) {
-      assertThat(plugins.ids()).contains("token-auth", "header-rewrite");
-      for (String filter : new String[] {"token-auth", "header-rewrite"}) {
+      assertThat(plugins.ids()).contains("token-auth", "header-rewrite", "access-log");
+      for (String filter : new String[] {"token-auth", "header-rewrite", "access-log"}) {
         assertThat(plugins.create(CallFilter.class, filter)).isNotNull();
       }
       assertThat(plugins.startChain(GatewayConfig.defaults().chain())).isSameAs(CallFilters.NONE);

@@ -24,8 +24,9 @@ import org.pf4j.ExtensionPoint;
  * {@link CompletionStage} (for example on {@link PluginContext#scheduler()}); the runtime never
  * blocks a thread waiting for it, and carries on with the next filter on the filters pool.
  *
- * <p><b>Order.</b> Filters run in {@code [[chain]]} order on the request; the response hooks run in
- * the reverse order, so the first filter sees the request first and the response last.
+ * <p><b>Order.</b> Filters run in {@code [[chain]]} order on the request; the response hooks and
+ * {@link #onCallEnded} run in the reverse order, so the first filter sees the request first and the
+ * response and the end last.
  *
  * <p><b>Failures stay with the call.</b> When {@link #onRequest} throws, returns null, returns a
  * stage that fails, or a stage that does not complete within the entry's {@code timeout} (default
@@ -76,6 +77,44 @@ public interface CallFilter extends ExtensionPoint {
    * quick. The runtime skips this hook for filters that do not override it.
    */
   default void onTrailers(Call call, Metadata trailers) {}
+
+  /**
+   * Learns how a call ended: its final status, the endpoint it went to, its duration and the bytes
+   * it moved each way (see {@link CallOutcome}). For access logs, metrics and accounting; it cannot
+   * change the call, which is over.
+   *
+   * <p><b>When.</b> Exactly once per call that reached the chain, once the call is over for the
+   * client (its trailers were written, or one side reset the call). Also for calls a filter
+   * rejected, for every filter of the chain, including those whose {@link #onRequest} never ran
+   * because an earlier one rejected the call; for calls a filter failed; and for calls that never
+   * reached a backend (the client cancelled or the deadline passed while the filters ran, no route,
+   * no reachable endpoint). Calls the gateway refuses before the chain (a malformed request, a
+   * routing loop) never reach it. {@code call} is read-only here: its request metadata as the
+   * filters left them, and its attributes (none for a rejected call).
+   *
+   * <p><b>Order.</b> The filters' end hooks run one after the other, last configured first, after
+   * the call's response hooks returned or timed out.
+   *
+   * <p><b>Threading.</b> Runs on the filters pool, never on a thread that does network I/O, and is
+   * called concurrently for different calls. Nothing waits for it, so no {@code timeout} applies,
+   * but it shares the pool with every call's filters: it must not block. Format and hand off (a
+   * logging framework's asynchronous appender, a counter); do slow work on {@link
+   * PluginContext#scheduler()}. When the pool is overloaded or the gateway is stopping, the runtime
+   * drops the end hooks of the calls it cannot schedule and logs how many.
+   *
+   * <p><b>Failures.</b> A hook that throws fails nothing: the call is over, the other filters' end
+   * hooks still run, and the gateway logs the plugin id as for other filter failures (at most once
+   * per ten seconds per entry).
+   *
+   * <p>The runtime skips this hook for filters that do not override it, so a chain without end hooks
+   * costs calls nothing. A plugin that overrides it needs gateway-api 0.1.1 or later ({@code
+   * plugin.requires=>=0.1.1}): older gateways never call it.
+   *
+   * @param call    the call, read-only
+   * @param outcome how it ended
+   * @since 0.1.1
+   */
+  default void onCallEnded(Call call, CallOutcome outcome) {}
 
   /**
    * Releases what {@link #start} acquired. Called once, after the last call, and only if {@code

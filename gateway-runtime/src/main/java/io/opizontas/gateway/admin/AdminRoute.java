@@ -25,7 +25,7 @@ public record AdminRoute(String pathSpec, Access access, Handler handler) {
     OPEN,
     /**
      * A bearer token of {@code [[admin.tokens]]} when any is configured; nothing otherwise, so that
-     * a scraper on the same machine works out of the box ({@code /metrics}).
+     * a scraper on the same machine works out of the box ({@code /metrics}, the admin API's reads).
      */
     READ,
     /** A bearer token of {@code [[admin.tokens]]}; without any configured, the route is refused. */

@@ -92,8 +92,9 @@ public final class AdminServer implements AutoCloseable {
     AdminServer admin = new AdminServer(server, connector);
     String url = (tls == null ? "http://" : "https://") + HostPort.format(admin.address());
     if (tokens.isEmpty()) {
-      LOG.info("Admin listener on {} (no [[admin.tokens]]: /healthz and /metrics are open, other admin"
-          + " paths are refused until a token is configured)", url);
+      LOG.info("Admin listener on http://{} (no [[admin.tokens]]: /healthz, /metrics, the status page and the"
+          + " admin API's reads are open, its actions are refused until a token is configured)",
+          HostPort.format(admin.address()));
     } else {
       LOG.info("Admin listener on {} (bearer token required, except for /healthz)", url);
     }

@@ -31,25 +31,9 @@ public record GatewayConfig(
     Objects.requireNonNull(reload, "reload");
   }
 
-  /** A configuration with the default {@code [reload]} section. */
-  public GatewayConfig(
-      ServerConfig server,
-      UpstreamConfig upstream,
-      PluginsConfig plugins,
-      List<PluginSection> registries,
-      List<PluginSection> chain,
-      RegistrationConfig registration,
-      BalancingConfig balancing,
-      TlsConfig tls,
-      HealthConfig health,
-      AdminConfig admin) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
-        ReloadConfig.defaults());
-  }
-
   /**
-   * A configuration without the admin listener: built in code (tests, embedding), it binds no port
-   * it was not given.
+   * A configuration without the admin listener and with the default {@code [reload]} section: built
+   * in code (tests, embedding), it binds no port it was not given.
    */
   public GatewayConfig(
       ServerConfig server,
@@ -61,7 +45,8 @@ public record GatewayConfig(
       BalancingConfig balancing,
       TlsConfig tls,
       HealthConfig health) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, AdminConfig.off());
+    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, AdminConfig.off(),
+        ReloadConfig.defaults());
   }
 
   /** A configuration with the default {@code [health]} section. */
@@ -136,6 +121,12 @@ public record GatewayConfig(
 
   /** This configuration with another {@code [admin]} section. */
   public GatewayConfig withAdmin(AdminConfig admin) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with another {@code [reload]} section. */
+  public GatewayConfig withReload(ReloadConfig reload) {
     return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
         reload);
   }

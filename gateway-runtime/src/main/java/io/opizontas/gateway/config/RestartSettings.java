@@ -13,8 +13,8 @@ import java.util.Optional;
  * The settings a running gateway keeps until it restarts, because what they configure cannot be
  * swapped under calls: the listeners and their TLS ({@code [server]}), the backend sessions and
  * their TLS ({@code [upstream]}), the plugins directory, the registration API and the registry it
- * keeps its leases in, the admin listener, and {@code [reload]} itself. A reload applies everything else and reports
- * these, by key, when the file changed them.
+ * keeps its leases in, {@code [admin]}, and {@code [reload]} itself. A reload applies everything
+ * else and reports these, by key, when the file changed them.
  *
  * <p>Settings are compared by value: an entry that merely moved to another line is unchanged.
  */
@@ -40,7 +40,16 @@ public final class RestartSettings {
       int index = indexOf(next.registries(), next.registration().backend());
       keys.add(index < 0 ? "registries" : "registries." + index);
     }
-    components("admin", running.admin(), next.admin(), keys);
+    // The admin listener's keys are written apart from its record's component names.
+    if (!same(running.admin().listen(), next.admin().listen())) {
+      keys.add("admin.listen");
+    }
+    if (!same(running.admin().tokenSha256s(), next.admin().tokenSha256s())) {
+      keys.add("admin.tokens");
+    }
+    if (!same(running.admin().tls(), next.admin().tls())) {
+      keys.add("admin.tls");
+    }
     components("reload", running.reload(), next.reload(), keys);
     return keys;
   }

@@ -2,10 +2,13 @@ package io.opizontas.gateway.discovery;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.EndpointSink;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -35,7 +38,7 @@ public final class EndpointTable {
   public static final Set<String> GATEWAY_SERVICES = Set.of("opizontas.registry.v1.Registry", "grpc.health.v1.Health");
 
   /** The source of {@link #gatewaySink()}; registry sources are {@code <plugin>#<index>}, never this. */
-  private static final String GATEWAY_SOURCE = "registration-api";
+  private static final String GATEWAY_SOURCE = "gateway";
 
   private static final Logger LOG = LoggerFactory.getLogger(EndpointTable.class);
 
@@ -80,6 +83,18 @@ public final class EndpointTable {
     return gatewaySink;
   }
 
+  /**
+   * Withdraws everything {@code source} reported, as if it had reported every service empty: what
+   * a registry leaves behind once it is closed (a configuration reload dropped or replaced it).
+   */
+  public void forget(String source) {
+    for (Map.Entry<String, Map<String, Set<Endpoint>>> entry : bySource.entrySet()) {
+      if (entry.getValue().containsKey(source)) {
+        update(source, entry.getKey(), Set.of());
+      }
+    }
+  }
+
   void refuse(String source, String service, Set<Endpoint> endpoints) {
     if (!endpoints.isEmpty() && refused.add(source + " " + service)) {
       LOG.warn("registry {} reports {} at {}: refused, that service is the gateway's own and no registry"
@@ -115,6 +130,27 @@ public final class EndpointTable {
       }
     }
     return subscription;
+  }
+
+  /** Every service the table knows, sorted by name: its snapshot, possibly empty. */
+  public List<ServiceEndpoints> services() {
+    List<ServiceEndpoints> all = new ArrayList<>(services.values());
+    all.sort(Comparator.comparing(ServiceEndpoints::service));
+    return all;
+  }
+
+  /**
+   * The sources that report each endpoint address of {@code service} ({@code static#0}, {@code
+   * registration-api}...), in no particular order; empty for a service no source reports.
+   */
+  public Map<String, List<String>> sources(String service) {
+    Map<String, Set<Endpoint>> sources = bySource.getOrDefault(service, Map.of());
+    Map<String, List<String>> byAddress = new TreeMap<>();
+    synchronized (sources) {
+      sources.forEach((source, endpoints) -> endpoints.forEach(
+          endpoint -> byAddress.computeIfAbsent(endpoint.address(), a -> new ArrayList<>()).add(source)));
+    }
+    return byAddress;
   }
 
   void update(String source, String service, Set<Endpoint> endpoints) {

@@ -34,12 +34,15 @@ public final class RegistryBackends implements AutoCloseable {
 
   private final List<Running> running;
   private final Registrar registrar;
+  private final EndpointTable table;
 
-  private record Running(PluginSection section, RegistryBackend backend, SourceSink sink) {}
+  /** A started backend, the source it reports under and its sink. */
+  private record Running(PluginSection section, RegistryBackend backend, String source, SourceSink sink) {}
 
-  private RegistryBackends(List<Running> running, Registrar registrar) {
+  private RegistryBackends(List<Running> running, Registrar registrar, EndpointTable table) {
     this.running = running;
     this.registrar = registrar;
+    this.table = table;
   }
 
   /**
@@ -89,14 +92,14 @@ public final class RegistryBackends implements AutoCloseable {
         PluginSection section = sections.get(i);
         String id = section.plugin();
         Running kept = previous == null ? null : previous.takeOver(section, registration, running);
+        RegistryBackend backend;
         if (kept != null) {
-          running.add(new Running(section, kept.backend(), kept.sink()));
+          running.add(new Running(section, kept.backend(), kept.source(), kept.sink()));
+          backend = kept.backend();
         } else {
-          fresh.add(startOne(section, id + "#" + i + (generation == 0 ? "" : "@" + generation), factory, contexts,
-              table));
+          backend = startOne(section, i, generation, factory, contexts, table, fresh);
           running.add(fresh.get(fresh.size() - 1));
         }
-        RegistryBackend backend = running.get(running.size() - 1).backend();
         if (registration.enabled() && registrar == null && id.equals(registration.backend())) {
           registrar =
               backend
@@ -109,20 +112,14 @@ public final class RegistryBackends implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
-      withdraw(fresh);
+      closeAndForget(fresh, table);
       throw e;
     }
-    return new RegistryBackends(List.copyOf(running), registrar);
+    return new RegistryBackends(List.copyOf(running), registrar, table);
   }
 
-  /**
-   * Makes and starts the backend of {@code section}, reporting as {@code source}.
-   *
-   * @throws PluginLoadException or {@link io.opizontas.gateway.config.ConfigException} when it
-   *     cannot; a backend whose start returned is closed first
-   */
-  private static Running startOne(PluginSection section, String source, Factory factory,
-      Function<String, PluginContext> contexts, EndpointTable table) {
+  private static RegistryBackend startOne(PluginSection section, int index, int generation, Factory factory,
+      Function<String, PluginContext> contexts, EndpointTable table, List<Running> started) {
     String id = section.plugin();
     RegistryBackend backend;
     try {
@@ -130,28 +127,24 @@ public final class RegistryBackends implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new PluginLoadException(section.origin() + ": " + e.getMessage(), e);
     }
+    String source = id + "#" + index + (generation == 0 ? "" : "@" + generation);
     TablePluginConfig config = new TablePluginConfig(id, section.settings());
     SourceSink sink = table.sink(source);
     try {
       backend.start(config, contexts.apply(id), sink);
+      // Closed at shutdown only if started, as the extension points promise.
+      started.add(new Running(section, backend, source, sink));
+      config.rejectUnread();
     } catch (PluginConfigException e) {
-      sink.withdraw();
+      sink.close();
       throw section.refuse(e);
     } catch (Exception e) {
       // A backend that failed to start is never closed: its watchers must not report meanwhile.
-      sink.withdraw();
+      sink.close();
       throw new PluginLoadException(
           section.origin() + ": registry '" + id + "' failed to start: " + e.getMessage(), e);
     }
-    // Closed only if started, as the extension points promise.
-    Running started = new Running(section, backend, sink);
-    try {
-      config.rejectUnread();
-    } catch (PluginConfigException e) {
-      withdraw(List.of(started));
-      throw section.refuse(e);
-    }
-    return started;
+    return backend;
   }
 
   /** The running backend {@code section} takes over (not one of {@code taken}), or null. */
@@ -178,13 +171,13 @@ public final class RegistryBackends implements AutoCloseable {
    * routes of the reloaded configuration are now those of {@code successor}.
    */
   public void retire(RegistryBackends successor) {
-    withdraw(running.stream().filter(r -> !isTaken(r, successor.running)).toList());
+    List<Running> dropped = running.stream().filter(r -> !isTaken(r, successor.running)).toList();
+    closeAndForget(dropped, table);
   }
 
-  /** Closes {@code backends}, last started first, and takes back what they reported. */
-  private static void withdraw(List<Running> backends) {
+  private static void closeAndForget(List<Running> backends, EndpointTable table) {
     close(backends);
-    backends.forEach(r -> r.sink().withdraw());
+    backends.forEach(r -> table.forget(r.source()));
   }
 
   private static List<PluginSection> effective(

@@ -79,17 +79,6 @@ public final class SourceSink implements EndpointSink {
     closed = true;
   }
 
-  /**
-   * Closes this sink and takes back everything its source reported: the source is gone (a
-   * configuration reload dropped or replaced its registry).
-   */
-  public synchronized void withdraw() {
-    closed = true;
-    for (String service : Set.copyOf(reported)) {
-      apply(service, Set.of());
-    }
-  }
-
   @Override
   public String toString() {
     return "sink of " + source;

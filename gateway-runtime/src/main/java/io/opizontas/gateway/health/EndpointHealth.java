@@ -18,6 +18,11 @@ final class EndpointHealth {
   String lastProbe = "not probed yet";
   volatile int consecutiveFailures;
   boolean ejected;
+  /**
+   * Set by an operator through the admin API: no new calls, calls on it finish. Kept while the
+   * endpoint stays registered; an endpoint that leaves its registry and comes back starts undrained.
+   */
+  boolean drained;
   /** Ejections in a row (reset when the endpoint stays in for max_time after returning). */
   int ejections;
   long returnedNanos;
@@ -36,6 +41,7 @@ final class EndpointHealth {
     next.lastProbe = lastProbe;
     next.consecutiveFailures = consecutiveFailures;
     next.ejected = ejected;
+    next.drained = drained;
     next.ejections = ejections;
     next.returnedNanos = returnedNanos;
     next.ejectedUntilNanos = ejectedUntilNanos;
@@ -43,11 +49,11 @@ final class EndpointHealth {
   }
 
   boolean routable() {
-    return probePassing && !ejected;
+    return probePassing && !ejected && !drained;
   }
 
   EndpointStatus status(String service) {
     return new EndpointStatus(service, endpoint, probePassing ? HealthState.HEALTHY : HealthState.UNHEALTHY,
-        lastProbe, ejected, ejections, consecutiveFailures);
+        lastProbe, ejected, ejections, consecutiveFailures, drained);
   }
 }

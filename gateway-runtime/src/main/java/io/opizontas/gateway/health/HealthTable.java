@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that holds the state of every endpoint: registered (in the {@link EndpointTable}),
- * passing its probes, not ejected. Routing reads {@link #routable} per call; the probe scheduler
+ * passing its probes, not ejected, not drained by an operator. Routing reads {@link #routable} per call; the probe scheduler
  * reports with {@link #probed}, the data path with {@link #callEnded}; metrics and the admin API read
  * {@link #statuses}.
  *
@@ -77,8 +77,8 @@ public final class HealthTable implements AutoCloseable {
   }
 
   /**
-   * The endpoints of {@code service} calls may go to: registered, passing probes, not ejected (or
-   * all registered ones while under {@code panic_threshold}). Immutable, and the same instance for as
+   * The endpoints of {@code service} calls may go to: registered, passing probes, not ejected, not
+   * drained (or all undrained ones while under {@code panic_threshold}). Immutable, and the same instance for as
    * long as the set stands; null when no registry ever reported the service. One hash lookup and a
    * volatile read; no allocation.
    */
@@ -130,6 +130,24 @@ public final class HealthTable implements AutoCloseable {
     if (health != null) {
       health.probed(endpoint, result, detail);
     }
+  }
+
+  /**
+   * Drains ({@code drained}) or undrains the endpoint at {@code address} in {@code service}, or in
+   * every service that has it when {@code service} is null. A drained endpoint takes no new calls
+   * until it is undrained or leaves its registry; calls already on it finish.
+   *
+   * @return the services that have an endpoint at {@code address} (empty: nothing changed)
+   */
+  public List<String> drain(String service, String address, boolean drained) {
+    List<String> found = new ArrayList<>();
+    services.forEach((name, health) -> {
+      if ((service == null || service.equals(name)) && health.drain(address, drained)) {
+        found.add(name);
+      }
+    });
+    found.sort(null);
+    return found;
   }
 
   /** Every registered endpoint of every service, as the table sees it now. */

@@ -11,6 +11,7 @@ import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.discovery.ServiceEndpoints;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,6 +175,33 @@ public final class ProbeScheduler implements AutoCloseable {
     probes.put(service, Map.copyOf(now));
   }
 
+  /** A (service, endpoint) pair {@link #probeNow} probed. */
+  public record Target(String service, String endpoint) {}
+
+  /**
+   * Probes now rather than at the next interval (the admin API's re-probe): each endpoint of {@code
+   * service} (every probed service when null) at {@code address} (every endpoint when null). A pair
+   * whose probe is running is left to finish it, so two probes of one pair still never overlap; its
+   * result is moments away anyway. Results reach the {@link HealthTable} as any probe's do.
+   *
+   * @return the pairs probed now or already being probed
+   */
+  public List<Target> probeNow(String service, String address) {
+    List<Target> targets = new ArrayList<>();
+    probes.forEach((name, byAddress) -> {
+      if (service == null || service.equals(name)) {
+        byAddress.forEach((at, probe) -> {
+          if (address == null || address.equals(at)) {
+            probe.now();
+            targets.add(new Target(name, at));
+          }
+        });
+      }
+    });
+    targets.sort(Comparator.comparing(Target::service).thenComparing(Target::endpoint));
+    return targets;
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -218,6 +246,15 @@ public final class ProbeScheduler implements AutoCloseable {
         next = timer.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
         // Closed meanwhile.
+      }
+    }
+
+    /** Brings the next probe forward to now, unless one is running (its timer already fired). */
+    void now() {
+      ScheduledFuture<?> task = next;
+      // Only one caller can cancel the waiting timer, and a fired one cannot be: no overlap, no twin.
+      if (task != null && task.cancel(false)) {
+        schedule(0);
       }
     }
 

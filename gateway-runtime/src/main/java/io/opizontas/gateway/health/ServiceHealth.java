@@ -226,8 +226,9 @@ final class ServiceHealth {
     if (all.isEmpty()) {
       return "no endpoints";
     }
-    long failing = all.stream().filter(h -> !h.probePassing).count();
-    long ejected = all.stream().filter(h -> h.probePassing && h.ejected).count();
+    long drained = all.stream().filter(h -> h.drained).count();
+    long failing = all.stream().filter(h -> !h.drained && !h.probePassing).count();
+    long ejected = all.stream().filter(h -> !h.drained && h.probePassing && h.ejected).count();
     String count = all.size() == 1 ? "1 endpoint" : all.size() + " endpoints";
     if (failing == all.size()) {
       return count + (all.size() == 1 ? ", failing health checks" : ", all failing health checks");
@@ -235,7 +236,33 @@ final class ServiceHealth {
     if (ejected == all.size()) {
       return count + (all.size() == 1 ? ", ejected" : ", all ejected") + " after calls to them failed";
     }
-    return count + ": " + failing + " failing health checks, " + ejected + " ejected after calls to them failed";
+    if (drained == all.size()) {
+      return count + (all.size() == 1 ? ", drained" : ", all drained") + " by an operator";
+    }
+    return count + ": " + failing + " failing health checks, " + ejected + " ejected after calls to them failed"
+        + (drained == 0 ? "" : ", " + drained + " drained by an operator");
+  }
+
+  /**
+   * Drains ({@code drained}) or undrains the endpoint at {@code address}; false when the service has
+   * no endpoint there. Routing stops picking a drained endpoint at once; calls already on it go on.
+   */
+  boolean drain(String address, boolean drained) {
+    synchronized (lock) {
+      for (EndpointHealth health : byEndpoint.values()) {
+        if (health.endpoint.address().equals(address)) {
+          if (health.drained != drained) {
+            health.drained = drained;
+            LOG.info("{} of {} {}", address, service, drained
+                ? "drained by an operator: no new calls go to it, calls on it finish"
+                : "undrained by an operator: it takes calls again when its health allows");
+            publish();
+          }
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   List<EndpointStatus> statuses() {
@@ -252,29 +279,38 @@ final class ServiceHealth {
     }
   }
 
-  /** Rebuilds the routable list; keeps the old instance when the set did not change. Under lock. */
+  /**
+   * Rebuilds the routable list; keeps the old instance when the set did not change. Under lock.
+   * Drained endpoints are out of it even in panic: an operator took them out on purpose, so they
+   * neither take calls nor count toward {@code panic_threshold}.
+   */
   private void publish() {
     ServiceEndpoints all = snapshot;
+    List<Endpoint> candidates = new ArrayList<>(all.size());
     List<Endpoint> next = new ArrayList<>(all.size());
     for (int i = 0; i < all.size(); i++) {
       EndpointHealth health = byEndpoint.get(all.get(i));
+      if (health == null || !health.drained) {
+        candidates.add(all.get(i));
+      }
       if (health == null || health.routable()) {
         next.add(all.get(i));
       }
     }
-    boolean panic = config.get().panicPercent() > 0 && !all.isEmpty()
-        && next.size() * 100 < config.get().panicPercent() * all.size();
+    boolean panic = config.get().panicPercent() > 0 && !candidates.isEmpty()
+        && next.size() * 100 < config.get().panicPercent() * candidates.size();
     if (panic != panicking) {
       panicking = panic;
       if (panic) {
         LOG.warn("Only {} of {} endpoints of {} are routable, under health.panic_threshold = {}%: routing to all of"
-            + " them", next.size(), all.size(), service, config.get().panicPercent());
+            + " them", next.size(), candidates.size(), service, config.get().panicPercent());
       } else {
-        LOG.info("{} of {} endpoints of {} are routable again: routing to those only", next.size(), all.size(),
-            service);
+        LOG.info("{} of {} endpoints of {} are routable again: routing to those only", next.size(),
+            candidates.size(), service);
       }
     }
-    List<Endpoint> list = panic || next.size() == all.size() ? all.asList() : List.copyOf(next);
+    List<Endpoint> chosen = panic ? candidates : next;
+    List<Endpoint> list = chosen.size() == all.size() ? all.asList() : List.copyOf(chosen);
     // An equal list keeps the old instance: balancers rebuild what they derive only on a new one.
     if (!list.equals(routable)) {
       routable = list;

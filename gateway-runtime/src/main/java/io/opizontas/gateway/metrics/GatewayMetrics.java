@@ -10,10 +10,13 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -38,6 +41,8 @@ public final class GatewayMetrics implements CallMetrics {
   public static final int MAX_METHODS_PER_SERVICE = 100;
 
   static final String UNKNOWN = "unknown";
+
+  private static final List<String> ENDPOINT_STATES = List.of("routable", "failing", "ejected", "drained");
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final CallFamilies calls;
@@ -110,16 +115,17 @@ public final class GatewayMetrics implements CallMetrics {
    */
   public void watchEndpoints(Supplier<List<EndpointStatus>> statuses, Supplier<List<EndpointLoad>> loads) {
     GaugeWithCallback.builder().name("opizontas_endpoint_state")
-        .help("1 for the state an endpoint of a service is in: routable, failing (its probes fail) or ejected"
-            + " (real calls failed)")
+        .help("1 for the state an endpoint of a service is in: routable, failing (its probes fail), ejected"
+            + " (real calls failed) or drained (by an operator)")
         .labelNames("service", "endpoint", "state")
         .callback(callback -> {
           Set<String> present = new HashSet<>();
           for (EndpointStatus status : statuses.get()) {
             String address = status.endpoint().address();
             present.add(address);
-            String state = status.ejected() ? "ejected" : status.routable() ? "routable" : "failing";
-            for (String each : List.of("routable", "failing", "ejected")) {
+            String state = status.drained() ? "drained"
+                : status.ejected() ? "ejected" : status.routable() ? "routable" : "failing";
+            for (String each : ENDPOINT_STATES) {
               callback.call(each.equals(state) ? 1 : 0, status.service(), address, each);
             }
           }
@@ -176,6 +182,41 @@ public final class GatewayMetrics implements CallMetrics {
   /** Exports, at each scrape, the metrics each plugin registered, under its id. */
   public void watchPlugins(Supplier<Map<String, MemoryPluginMetrics>> plugins) {
     registry.register(new PluginMetricsExport(plugins));
+  }
+
+  /**
+   * Calls of one service since the start, summed over its methods.
+   *
+   * @param started  calls begun
+   * @param finished calls ended
+   * @param failed   calls ended with any grpc-status but OK
+   * @param inFlight calls begun and not ended
+   */
+  public record ServiceCalls(long started, long finished, long failed, long inFlight) {}
+
+  /**
+   * Every service's calls, read from the counters {@code /metrics} shows (for the admin API, whose
+   * status page turns two reads into calls/s and an error rate). Reads only: nothing on the data
+   * path waits for it.
+   */
+  public Map<String, ServiceCalls> serviceCalls() {
+    Map<String, long[]> sums = new TreeMap<>();
+    for (CounterSnapshot.CounterDataPointSnapshot point : calls.started().collect().getDataPoints()) {
+      sums.computeIfAbsent(point.getLabels().get("service"), s -> new long[4])[0] += (long) point.getValue();
+    }
+    for (CounterSnapshot.CounterDataPointSnapshot point : calls.finished().collect().getDataPoints()) {
+      long[] sum = sums.computeIfAbsent(point.getLabels().get("service"), s -> new long[4]);
+      sum[1] += (long) point.getValue();
+      if (!"OK".equals(point.getLabels().get("code"))) {
+        sum[2] += (long) point.getValue();
+      }
+    }
+    for (GaugeSnapshot.GaugeDataPointSnapshot point : calls.inFlight().collect().getDataPoints()) {
+      sums.computeIfAbsent(point.getLabels().get("service"), s -> new long[4])[3] += (long) point.getValue();
+    }
+    Map<String, ServiceCalls> byService = new TreeMap<>();
+    sums.forEach((service, sum) -> byService.put(service, new ServiceCalls(sum[0], sum[1], sum[2], sum[3])));
+    return byService;
   }
 
   /** The {@code /metrics} handler. */

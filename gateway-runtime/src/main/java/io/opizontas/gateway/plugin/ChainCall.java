@@ -1,6 +1,7 @@
 package io.opizontas.gateway.plugin;
 
 import io.opizontas.gateway.api.Call;
+import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.Metadata;
 import io.opizontas.gateway.proxy.FilteredCall;
@@ -17,13 +18,14 @@ import org.eclipse.jetty.http.HttpFields;
  * <p>The request side is handed from filter to filter through pool tasks and completed stages, so
  * each filter sees the edits of the ones before it without locks. When it ends the attributes are
  * sealed: filters and the data path then read an unmodifiable copy. The response hooks run later, in
- * one {@link HookPass} per headers or trailers.
+ * one {@link HookPass} per headers or trailers, and the end hooks in one task once the call is over.
  */
 final class ChainCall implements Call, FilteredCall {
 
   private final FilterChain chain;
   private final String service;
   private final String method;
+  private final HttpFields.Mutable fields;
   private final FieldsMetadata requestHeaders;
   /** Written by the request-side filters only, one at a time. */
   private Map<String, String> attributes;
@@ -36,6 +38,7 @@ final class ChainCall implements Call, FilteredCall {
     this.chain = chain;
     this.service = service;
     this.method = method;
+    this.fields = requestHeaders;
     this.requestHeaders = new FieldsMetadata(requestHeaders);
   }
 
@@ -74,7 +77,7 @@ final class ChainCall implements Call, FilteredCall {
     boolean hasAttributes = attributes != null && !attributes.isEmpty();
     // A copy, so a filter that kept the map it filled cannot change it behind the data path's back.
     sealed = hasAttributes ? Collections.unmodifiableMap(new HashMap<>(attributes)) : Map.of();
-    return hasAttributes || chain.observesResponse() ? this : FilteredCall.PROCEED;
+    return hasAttributes || chain.observesResponse() || chain.observesEnd() ? this : FilteredCall.PROCEED;
   }
 
   /** Answers the call with {@code status} instead of forwarding it; returns this verdict. */
@@ -90,9 +93,20 @@ final class ChainCall implements Call, FilteredCall {
     return rejection;
   }
 
+  /** Response hooks run only for calls the whole chain let through. */
   @Override
   public boolean observesResponse() {
-    return chain.observesResponse();
+    return rejection == null && chain.observesResponse();
+  }
+
+  @Override
+  public boolean observesEnd() {
+    return chain.observesEnd();
+  }
+
+  @Override
+  public void onCallEnded(CallOutcome outcome) {
+    chain.callEnded(new EndedCall(service, method, FieldsMetadata.readOnly(fields), attributes()), outcome);
   }
 
   @Override
@@ -119,4 +133,8 @@ final class ChainCall implements Call, FilteredCall {
   public String toString() {
     return "/" + service + "/" + method + (rejection == null ? "" : " rejected " + rejection.code());
   }
+
+  /** The call as the end hooks see it: read-only, since it is over. */
+  private record EndedCall(String service, String method, Metadata requestHeaders, Map<String, String> attributes)
+      implements Call {}
 }

@@ -2,6 +2,7 @@ package io.opizontas.gateway.plugin;
 
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.CallFilter;
+import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
 import io.opizontas.gateway.api.Metadata;
@@ -21,6 +22,7 @@ final class ChainLink {
   private final FailureLog failures;
   private final boolean seesResponseHeaders;
   private final boolean seesTrailers;
+  private final boolean seesEnd;
 
   ChainLink(String pluginId, CallFilter filter, Duration timeout, GrpcStatusCode failureStatus, FailureLog failures) {
     this.pluginId = pluginId;
@@ -29,14 +31,15 @@ final class ChainLink {
     this.timeoutText = timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms";
     this.failureStatus = failureStatus;
     this.failures = failures;
-    this.seesResponseHeaders = overrides(filter, "onResponseHeaders");
-    this.seesTrailers = overrides(filter, "onTrailers");
+    this.seesResponseHeaders = overrides(filter, "onResponseHeaders", Metadata.class);
+    this.seesTrailers = overrides(filter, "onTrailers", Metadata.class);
+    this.seesEnd = overrides(filter, "onCallEnded", CallOutcome.class);
   }
 
-  /** Whether the filter's class replaces CallFilter's empty default; if not, the response path skips it. */
-  private static boolean overrides(CallFilter filter, String hook) {
+  /** Whether the filter's class replaces CallFilter's empty default; if not, the runtime skips the hook. */
+  private static boolean overrides(CallFilter filter, String hook, Class<?> argument) {
     try {
-      return filter.getClass().getMethod(hook, Call.class, Metadata.class).getDeclaringClass() != CallFilter.class;
+      return filter.getClass().getMethod(hook, Call.class, argument).getDeclaringClass() != CallFilter.class;
     } catch (NoSuchMethodException e) {
       throw new AssertionError("CallFilter." + hook + " is gone", e);
     }
@@ -62,6 +65,10 @@ final class ChainLink {
     return seesTrailers;
   }
 
+  boolean seesEnd() {
+    return seesEnd;
+  }
+
   GrpcStatusCode failureStatus() {
     return failureStatus;
   }
@@ -76,6 +83,11 @@ final class ChainLink {
   GrpcStatus broke(String what) {
     failures.record(what, null);
     return GrpcStatus.of(failureStatus, "call filter '" + pluginId + "' failed");
+  }
+
+  /** Logs (in bursts) that the filter's end hook threw: the call, already over, is not affected. */
+  void failedAtEnd(Throwable cause) {
+    failures.record("threw " + cause.getClass().getName() + " in onCallEnded", cause, "the call was not affected");
   }
 
   /** Logs (in bursts) that the filter's stage did not complete in time. */

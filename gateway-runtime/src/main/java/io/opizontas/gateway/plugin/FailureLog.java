@@ -49,6 +49,15 @@ public final class FailureLog {
    * @param cause the exception, or null when there is none worth a stack trace
    */
   public void record(String what, Throwable cause) {
+    record(what, cause, "the call failed");
+  }
+
+  /**
+   * Records one failure whose consequence is not that the call failed.
+   *
+   * @param consequence what the failure did, e.g. {@code "the call was not affected"}
+   */
+  public void record(String what, Throwable cause, String consequence) {
     counted.run();
     long now = nanoTime.getAsLong();
     long until = quietUntil.get();
@@ -59,9 +68,9 @@ public final class FailureLog {
               ? ""
               : " (" + skipped + " more failure" + (skipped == 1 ? "" : "s") + " in the last " + WINDOW.toSeconds() + "s not logged)";
       if (cause == null) {
-        log.warn("{} {}; the call failed{}", subject, what, more);
+        log.warn("{} {}; {}{}", subject, what, consequence, more);
       } else {
-        log.warn("{} {}; the call failed{}", subject, what, more, cause);
+        log.warn("{} {}; {}{}", subject, what, consequence, more, cause);
       }
     } else {
       suppressed.increment();

@@ -1,6 +1,8 @@
 package io.opizontas.gateway.plugin;
 
+import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.CallFilter;
+import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.FilterResult;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.eclipse.jetty.http.HttpFields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The configured call filters, run in order for each call: what the data path sees through {@link
@@ -31,11 +35,18 @@ import org.eclipse.jetty.http.HttpFields;
  * completes the chain goes on with a new task on the filters pool, unless the entry's timeout fired
  * first on the timer. The timer only ever completes a verdict or hands work back to the pool, and no
  * plugin code runs on it, so a plugin that blocks cannot keep timeouts from firing.
+ *
+ * <p>The end hooks ({@link CallFilter#onCallEnded}) of one call run back to back in one pool task;
+ * nothing waits for them, so they have no timeout.
  */
 final class FilterChain implements CallFilters {
 
+  private static final Logger LOG = LoggerFactory.getLogger(FilterChain.class);
+
   private final ChainLink[] links;
   private final ChainLink[] responseLinks;
+  private final ChainLink[] endLinks;
+  private final FailureLog droppedEnds;
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
 
@@ -52,6 +63,14 @@ final class FilterChain implements CallFilters {
       }
     }
     this.responseLinks = response.toArray(new ChainLink[0]);
+    List<ChainLink> end = new ArrayList<>();
+    for (int i = this.links.length - 1; i >= 0; i--) {
+      if (this.links[i].seesEnd()) {
+        end.add(this.links[i]);
+      }
+    }
+    this.endLinks = end.toArray(new ChainLink[0]);
+    this.droppedEnds = new FailureLog(LOG, "The end hooks of a call", System::nanoTime, FailureLog.WINDOW);
     this.pool = pool;
     this.timer = timer;
   }
@@ -66,6 +85,30 @@ final class FilterChain implements CallFilters {
 
   boolean observesResponse() {
     return responseLinks.length > 0;
+  }
+
+  boolean observesEnd() {
+    return endLinks.length > 0;
+  }
+
+  /**
+   * Runs the end hooks of a call that is over, last configured first, in one task on the pool. A
+   * hook that throws is logged and the next one runs.
+   */
+  void callEnded(Call call, CallOutcome outcome) {
+    try {
+      pool.execute(() -> {
+        for (ChainLink link : endLinks) {
+          try {
+            link.filter().onCallEnded(call, outcome);
+          } catch (Exception | LinkageError | AssertionError e) {
+            link.failedAtEnd(e);
+          }
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      droppedEnds.record("were dropped: " + refused().message(), null, "the call was not affected");
+    }
   }
 
   /** The filters with response hooks, last configured first. */

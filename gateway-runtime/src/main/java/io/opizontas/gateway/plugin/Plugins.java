@@ -108,7 +108,7 @@ public final class Plugins implements AutoCloseable {
   private Map<String, ExtensionClass<HealthProber>> probers;
   /** What contexts lend as {@link PluginContext#endpointCalls()}, once the gateway has backend connections. */
   private final LentEndpointCalls endpointCalls;
-  /** Told the plugin id of each data-path failure of a call filter (metrics). */
+  /** Told the plugin id of each data-path failure of a call filter (metrics); scopes use their root's. */
   private volatile Consumer<String> failureCount = id -> { };
 
   private Plugins(PluginDirectory directory, Path home, Clock clock, ScheduledExecutorService timer) {
@@ -140,7 +140,12 @@ public final class Plugins implements AutoCloseable {
    * configuration's can be closed apart once the calls using them are over.
    */
   public Plugins newScope() {
-    return new Plugins(loaded == null ? this : loaded);
+    return new Plugins(root());
+  }
+
+  /** The instance {@link #load} made: this one, or the one this is a scope of. */
+  private Plugins root() {
+    return loaded == null ? this : loaded;
   }
 
   /**
@@ -198,6 +203,52 @@ public final class Plugins implements AutoCloseable {
   /** The ids of the loaded plugins, sorted. */
   public Set<String> ids() {
     return directory.getPlugins().stream().map(PluginWrapper::getPluginId).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /**
+   * One loaded plugin, as the admin API lists it.
+   *
+   * @param id         the plugin's id
+   * @param version    its version, from its descriptor
+   * @param extensions what it contributes
+   */
+  public record LoadedPlugin(String id, String version, List<Extension> extensions) {}
+
+  /**
+   * One extension of a plugin.
+   *
+   * @param point the extension point, such as {@code BalancingStrategy}
+   * @param id    the id the configuration names it by: the extension's own id for strategies,
+   *              probers and TLS providers, the plugin's id for registries and call filters
+   * @param type  its class
+   */
+  public record Extension(String point, String id, String type) {}
+
+  /** Every loaded plugin, by id, with its version and extensions. */
+  public List<LoadedPlugin> loaded() {
+    Map<String, List<Extension>> byPlugin = new TreeMap<>();
+    ids().forEach(id -> byPlugin.put(id, new ArrayList<>()));
+    for (Class<? extends ExtensionPoint> role : List.of(RegistryBackend.class, CallFilter.class)) {
+      for (String pluginId : byPlugin.keySet()) {
+        ClassLoader loader = directory.getPlugin(pluginId).getPluginClassLoader();
+        directory.getExtensionClasses(role, pluginId).stream()
+            .filter(type -> type.getClassLoader() == loader)
+            .forEach(type -> byPlugin.get(pluginId).add(new Extension(role.getSimpleName(), pluginId, type.getName())));
+      }
+    }
+    listById(byPlugin, BalancingStrategy.class, strategies());
+    listById(byPlugin, HealthProber.class, probers());
+    listById(byPlugin, TlsProvider.class, tlsProviders());
+    return byPlugin.entrySet().stream()
+        .map(e -> new LoadedPlugin(e.getKey(), directory.getPlugin(e.getKey()).getDescriptor().getVersion(),
+            List.copyOf(e.getValue())))
+        .toList();
+  }
+
+  private static <T> void listById(Map<String, List<Extension>> byPlugin, Class<T> role,
+      Map<String, ExtensionClass<T>> byId) {
+    byId.forEach((id, found) -> byPlugin.get(found.pluginId())
+        .add(new Extension(role.getSimpleName(), id, found.type().getName())));
   }
 
   /**
@@ -431,16 +482,13 @@ public final class Plugins implements AutoCloseable {
 
   /** From now on, each failure of a call filter started by {@link #startChain} is told to {@code count} by plugin id. */
   public void countFailures(Consumer<String> count) {
-    this.failureCount = count;
+    root().failureCount = count;
   }
 
   /** The metrics of every plugin that was lent a context, by plugin id. */
   public Map<String, MemoryPluginMetrics> pluginMetrics() {
-    if (loaded != null) {
-      return loaded.pluginMetrics();
-    }
     Map<String, MemoryPluginMetrics> all = new TreeMap<>();
-    contexts.forEach((id, context) -> all.put(id, context.metrics()));
+    root().contexts.forEach((id, context) -> all.put(id, context.metrics()));
     return all;
   }
 
@@ -515,7 +563,7 @@ public final class Plugins implements AutoCloseable {
     }
     FailureLog failures =
         new FailureLog(LOG, "call filter '" + id + "' (" + section.origin() + ")", System::nanoTime, FailureLog.WINDOW,
-            () -> (loaded == null ? this : loaded).failureCount.accept(id));
+            () -> root().failureCount.accept(id));
     return new ChainLink(id, filter, timeout, failureStatus, failures);
   }
 

@@ -1,5 +1,6 @@
 package io.opizontas.gateway.proxy;
 
+import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.GrpcStatus;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -56,4 +57,18 @@ public interface FilteredCall {
   default CompletionStage<Void> onTrailers(HttpFields.Mutable trailers) {
     return CompletableFuture.completedFuture(null);
   }
+
+  /**
+   * Whether {@link #onCallEnded} wants the call's outcome. When false the caller neither builds nor
+   * hands it over.
+   */
+  default boolean observesEnd() {
+    return false;
+  }
+
+  /**
+   * The call is over: hands its outcome to the filters' end hooks, off the caller's thread. Called
+   * once per call, only when {@link #observesEnd}; returns at once.
+   */
+  default void onCallEnded(CallOutcome outcome) {}
 }

@@ -34,7 +34,7 @@ final class FramePump {
     /** A write to the sink failed: the sink's peer is gone or the call ended. */
     void sinkFailed(Throwable failure);
 
-    /** A DATA frame of {@code bytes} is on its way to the sink (metrics). */
+    /** A DATA frame of {@code bytes} is on its way to the sink (metrics, the call's outcome). */
     void forwarding(int bytes);
   }
 

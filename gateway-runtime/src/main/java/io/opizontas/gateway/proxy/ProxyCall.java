@@ -1,6 +1,7 @@
 package io.opizontas.gateway.proxy;
 
 import io.opizontas.gateway.api.Balancer;
+import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
@@ -11,6 +12,8 @@ import io.opizontas.gateway.routing.ServiceRoute;
 import io.opizontas.gateway.routing.TriedEndpoints;
 import io.opizontas.gateway.upstream.UpstreamPool;
 import io.opizontas.gateway.upstream.UpstreamSession;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
@@ -24,6 +27,7 @@ import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.http2.hpack.HpackException;
 import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.slf4j.Logger;
@@ -63,6 +67,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   private final boolean requestEnded;
   /** Where this call counts; resolved once, shared with every call of the method. */
   private final MethodSeries series;
+  /** System.nanoTime() when the request headers arrived: the start of the call's duration. */
   private final long startNanos = System.nanoTime();
   private final AutoLock lock = new AutoLock();
   private volatile FilteredCall filtered = FilteredCall.PROCEED;
@@ -81,6 +86,18 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   private boolean retrying;
   private Balancer pickedBalancer;
   private Endpoint pickedEndpoint;
+  /** The endpoint of the last attempt, kept for the call's outcome. */
+  private Endpoint lastEndpoint;
+  /** The status the client gets: set when the call ends, revised by the trailer hooks. */
+  private GrpcStatusCode endStatus;
+  /** The call is over for the client (see {@link #callOver}): its outcome is complete. */
+  private boolean over;
+  /**
+   * Message bytes forwarded each way, for the call's outcome: one writer per direction at a time
+   * (Jetty reads a stream's DATA one demand at a time), read once the call is over.
+   */
+  private volatile long requestBytes;
+  private volatile long responseBytes;
   /** System.nanoTime() at which the call's grpc-timeout runs out; meaningful when hasDeadline. */
   private volatile long deadlineNanos;
   private volatile boolean hasDeadline;
@@ -129,15 +146,57 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       filters.onRequest(service, method, editable).whenComplete((verdict, failure) -> {
         if (failure != null) {
           answer(GrpcStatus.of(GrpcStatusCode.INTERNAL, "call filter failed: " + failure.getMessage()));
-        } else if (verdict.rejection() != null) {
-          answer(verdict.rejection());
         } else {
-          filtered = verdict;
-          route(editable, false);
+          adopt(verdict);
+          if (verdict.rejection() != null) {
+            answer(verdict.rejection());
+          } else {
+            route(editable, false);
+          }
         }
       });
     } catch (RuntimeException failure) {
       answer(GrpcStatus.of(GrpcStatusCode.INTERNAL, "call filter failed: " + failure.getMessage()));
+    }
+  }
+
+  /**
+   * Takes the chain's verdict. A verdict that wants the call's outcome gets it from {@link
+   * #callOver}, or here when the call was over before the verdict came (the client cancelled or the
+   * deadline passed while the filters ran): once either way.
+   */
+  private void adopt(FilteredCall verdict) {
+    if (!verdict.observesEnd()) {
+      filtered = verdict;
+      return;
+    }
+    boolean overBefore;
+    try (AutoLock ignored = lock.lock()) {
+      filtered = verdict;
+      overBefore = over;
+    }
+    if (overBefore) {
+      verdict.onCallEnded(outcome());
+    }
+  }
+
+  /**
+   * The call is over for the client: its terminal frame was written (or failed to be), or a reset
+   * went either way. The first of these hands the outcome to the verdict's end hooks. Not left to
+   * onClosed alone: a call the filters answer at once can close its stream before Jetty installs
+   * this listener, and then onClosed never comes.
+   */
+  private void callOver() {
+    FilteredCall call;
+    try (AutoLock ignored = lock.lock()) {
+      if (over) {
+        return;
+      }
+      over = true;
+      call = filtered;
+    }
+    if (call.observesEnd()) {
+      call.onCallEnded(outcome());
     }
   }
 
@@ -360,6 +419,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   @Override
   public void onReset(Stream stream, ResetFrame frame, Callback callback) {
     end(GrpcStatusCode.CANCELLED);
+    callOver();
     cancelUpstream();
     callback.succeeded();
   }
@@ -368,12 +428,14 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   public void onFailure(Stream stream, int error, String reason, Throwable failure, Callback callback) {
     LOG.debug("Client stream failed: {}", reason, failure);
     end(GrpcStatusCode.CANCELLED);
+    callOver();
     cancelUpstream();
     callback.succeeded();
   }
 
   @Override
   public void onClosed(Stream stream) {
+    callOver();
     cancelDeadline();
     // The client is done with the call; a backend stream still open has nobody to talk to. One
     // that finished both ways is only waiting for the write of its END_STREAM to complete:
@@ -447,6 +509,10 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
     HttpFields.Mutable fields = HttpFields.build(metaData.getHttpFields());
     // The hooks' stage never fails; it completes once their edits are in the fields.
     call.onTrailers(fields).whenComplete((edited, failure) -> {
+      GrpcStatusCode sent = statusOf(fields);
+      try (AutoLock ignored = lock.lock()) {
+        endStatus = sent;
+      }
       MetaData trailers = metaData instanceof MetaData.Response response
           ? new MetaData.Response(response.getStatus(), null, HttpVersion.HTTP_2, fields)
           : new MetaData(HttpVersion.HTTP_2, fields);
@@ -456,10 +522,14 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
   private void writeClientEnd(HeadersFrame terminal) {
     toClient.end(terminal, Callback.from(() -> {
+      callOver();
       if (clientStillSending()) {
         clientStream.reset(new ResetFrame(clientStream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP);
       }
-    }, failure -> LOG.debug("Trailers to the client not written", failure)));
+    }, failure -> {
+      LOG.debug("Trailers to the client not written", failure);
+      callOver();
+    }));
     clientStream.demand();
   }
 
@@ -516,6 +586,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       // Mid-response, the client maps the same RST_STREAM code to the status the spec gives it.
       discardingRequest = true;
       toClient.reset(resetCode);
+      callOver();
     } else {
       endClient(GrpcFrames.trailers(toClient.id(), status));
     }
@@ -573,6 +644,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
         return Ending.ALREADY_ENDED;
       }
       ended = true;
+      endStatus = status;
       started = responseStarted;
       budget = route == null ? null : route.budget();
       retried = retrying;
@@ -598,6 +670,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
       }
       pickedBalancer = balancer;
       pickedEndpoint = endpoint;
+      lastEndpoint = endpoint;
       return true;
     }
   }
@@ -633,9 +706,40 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
     }
   }
 
+  /**
+   * How the call ended, once it is over for the client: for the filters' end hooks. An attempt
+   * replaced by a retry forwarded no bytes, so the counts are the last attempt's.
+   */
+  private CallOutcome outcome() {
+    long nanos = System.nanoTime() - startNanos;
+    GrpcStatusCode status;
+    Endpoint endpoint;
+    try (AutoLock ignored = lock.lock()) {
+      status = endStatus;
+      endpoint = lastEndpoint;
+    }
+    // The call ends (and gets its status) before it is over for the client; should Jetty ever close
+    // a stream without a word, the client got no status: a cancelled call.
+    return new CallOutcome(status == null ? GrpcStatusCode.CANCELLED : status, endpoint,
+        peer(clientStream.getSession().getRemoteSocketAddress()), nanos, requestBytes, responseBytes);
+  }
+
+  /** {@code host:port} of the client, IPv6 in brackets; "" when unknown. */
+  private static String peer(SocketAddress address) {
+    if (!(address instanceof InetSocketAddress inet)) {
+      return address == null ? "" : address.toString();
+    }
+    String host = inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+    return HostPort.normalizeHost(host) + ":" + inet.getPort();
+  }
+
   /** The grpc-status of the backend's trailers; UNKNOWN when they carry none, as gRPC clients read it. */
   private static GrpcStatusCode statusOf(HeadersFrame trailers) {
-    String value = trailers.getMetaData().getHttpFields().get("grpc-status");
+    return statusOf(trailers.getMetaData().getHttpFields());
+  }
+
+  private static GrpcStatusCode statusOf(HttpFields trailers) {
+    String value = trailers.get("grpc-status");
     try {
       return value == null ? GrpcStatusCode.UNKNOWN : GrpcStatusCode.fromValue(Integer.parseInt(value.trim()));
     } catch (IllegalArgumentException e) {
@@ -844,6 +948,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
     @Override
     public void forwarding(int bytes) {
+      requestBytes += bytes;
       series.requestBytes(bytes);
     }
   }
@@ -869,6 +974,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
 
     @Override
     public void forwarding(int bytes) {
+      responseBytes += bytes;
       series.responseBytes(bytes);
     }
   }

@@ -103,7 +103,7 @@ public final class RegistrationServer implements AutoCloseable {
     return List.of(new RegistrationToken(RegistrationTokens.sha256(token), List.of("*")));
   }
 
-  /** The leases granted through this API (metrics). */
+  /** The leases granted through this API (metrics, admin API). */
   public LeaseLedger leases() {
     return leases;
   }

@@ -89,7 +89,7 @@ final class RegistryService extends RegistryGrpc.RegistryImplBase {
             + HostPort.format(self.get()) + "): calls to it would loop through the gateway");
       }
       RegistryLease lease = call("register", () -> registrar.register(services, endpoint, leaseTtl));
-      leases.granted(lease.id(), lease.ttl());
+      leases.granted(lease.id(), lease.ttl(), services, endpoint.address());
       LOG.info("registered {} at {} (lease {}, ttl {})", services, endpoint.address(),
           shortId(lease.id()), Durations.format(lease.ttl()));
       response.onNext(

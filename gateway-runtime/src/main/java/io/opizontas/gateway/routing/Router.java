@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks the endpoint a call goes to: the service's routable endpoints from the {@link HealthTable}
- * (registered in the {@link EndpointTable}, passing probes, not ejected), chosen by the service's
+ * (registered in the {@link EndpointTable}, passing probes, not ejected, not drained through the
+ * admin API), chosen by the service's
  * balancer ({@link ServiceBalancers}).
  */
 public final class Router {

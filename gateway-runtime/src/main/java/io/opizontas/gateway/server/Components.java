@@ -70,6 +70,11 @@ final class Components implements AutoCloseable {
     }
   }
 
+  /** The probes of these components; null when the configuration probes nothing. */
+  ProbeScheduler probes() {
+    return probes;
+  }
+
   /** Whether these components' probes cover {@code service}. */
   Predicate<String> probed() {
     return probes == null ? service -> false : probes::covers;

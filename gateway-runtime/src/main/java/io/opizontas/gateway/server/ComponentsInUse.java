@@ -5,6 +5,7 @@ import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.RestartSettings;
 import io.opizontas.gateway.discovery.EndpointTable;
 import io.opizontas.gateway.health.HealthTable;
+import io.opizontas.gateway.health.ProbeScheduler;
 import io.opizontas.gateway.plugin.PluginLoadException;
 import io.opizontas.gateway.plugin.Plugins;
 import io.opizontas.gateway.proxy.GrpcCallAcceptor;
@@ -52,6 +53,11 @@ final class ComponentsInUse implements AutoCloseable {
   }
 
   /** The configuration in use: the last one applied, with the settings that need a restart as started. */
+  /** The probes in use; null when the configuration in use probes nothing. */
+  synchronized ProbeScheduler probes() {
+    return current.probes();
+  }
+
   synchronized GatewayConfig config() {
     return config;
   }

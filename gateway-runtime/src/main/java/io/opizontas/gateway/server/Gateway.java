@@ -1,8 +1,10 @@
 package io.opizontas.gateway.server;
 
+import io.opizontas.gateway.admin.AdminApi;
 import io.opizontas.gateway.admin.AdminRoute;
 import io.opizontas.gateway.admin.AdminServer;
 import io.opizontas.gateway.admin.Healthz;
+import io.opizontas.gateway.admin.StatusPage;
 import io.opizontas.gateway.cli.Version;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.ListenerTlsConfig;
@@ -79,25 +81,25 @@ public final class Gateway implements AutoCloseable {
   private final EndpointTable endpoints;
   private final HealthTable health;
   private final UpstreamPool upstreams;
+  private final ComponentsInUse components;
   /** The admin listener, or null when [admin] listen = "off". */
   private final AdminServer admin;
   /** The metrics, or null without an admin listener. */
   private final GatewayMetrics metrics;
-  private final ComponentsInUse components;
   /** What close() stops, last started first: the listener's drain comes before everything else. */
   private final Deque<AutoCloseable> started;
 
   private Gateway(ServerConnector connector, ServerConnector tlsConnector, EndpointTable endpoints,
-      HealthTable health, UpstreamPool upstreams, AdminServer admin, GatewayMetrics metrics,
-      ComponentsInUse components, Deque<AutoCloseable> started) {
+      HealthTable health, UpstreamPool upstreams, ComponentsInUse components, AdminServer admin,
+      GatewayMetrics metrics, Deque<AutoCloseable> started) {
     this.connector = connector;
+    this.components = components;
+    this.admin = admin;
+    this.metrics = metrics;
     this.tlsConnector = tlsConnector;
     this.endpoints = endpoints;
     this.health = health;
     this.upstreams = upstreams;
-    this.admin = admin;
-    this.metrics = metrics;
-    this.components = components;
     this.started = started;
   }
 
@@ -205,7 +207,11 @@ public final class Gateway implements AutoCloseable {
     Healthz healthz = new Healthz();
     List<AdminRoute> adminRoutes = new ArrayList<>();
     adminRoutes.add(new AdminRoute("/healthz", AdminRoute.Access.OPEN, healthz));
+    AdminApi adminApi = null;
     if (metrics != null) {
+      adminApi = new AdminApi(inUse::config, endpoints, health, upstreams::loads, metrics, plugins, inUse::probes);
+      adminRoutes.addAll(adminApi.routes());
+      adminRoutes.addAll(StatusPage.routes());
       metrics.watchEndpoints(health::statuses, upstreams::loads);
       metrics.watchClientConnections(() -> ClientConnections.endPoints(listeners).size());
       metrics.watchPlugins(plugins::pluginMetrics);
@@ -228,7 +234,7 @@ public final class Gateway implements AutoCloseable {
       drain(server, listeners, scheduler, drainTimeout);
     });
 
-    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, admin, metrics, inUse,
+    Gateway gateway = new Gateway(connector, tlsConnector, endpoints, health, upstreams, inUse, admin, metrics,
         started);
     if (config.registration().enabled()) {
       // Its loop guard needs the bound port; it stops right after the listener drained.
@@ -239,6 +245,7 @@ public final class Gateway implements AutoCloseable {
       started.push(stopListener);
       if (metrics != null) {
         metrics.watchLeases(registration.leases());
+        adminApi.watchLeases(registration.leases());
       }
       // Routed like any service, so registration calls go through the chain and the data path too.
       endpoints.gatewaySink().update(RegistrationServer.SERVICE, Set.of(registration.start()));
@@ -392,10 +399,7 @@ public final class Gateway implements AutoCloseable {
     return admin.address();
   }
 
-  /**
-   * The gateway's metrics, to count into from outside the data path (configuration reloads); empty
-   * when the admin listener is off, as nothing is counted then.
-   */
+  /** The gateway's metrics; empty when the admin listener is off, as nothing is counted then. */
   public Optional<GatewayMetrics> metrics() {
     return Optional.ofNullable(metrics);
   }
@@ -425,6 +429,7 @@ public final class Gateway implements AutoCloseable {
   private static int openStreams(List<ServerConnector> connectors) {
     return streams(connectors).size();
   }
+
 
   /** HTTP/2 sessions open to backends right now. */
   public int backendSessions() {

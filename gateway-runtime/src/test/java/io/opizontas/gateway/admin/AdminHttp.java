@@ -18,8 +18,20 @@ public final class AdminHttp {
   /** GET {@code path}, with {@code authorization} as the header when not null. */
   public static HttpResponse<String> get(InetSocketAddress admin, String path, String authorization)
       throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + admin.getPort() + path)).timeout(Duration.ofSeconds(10));
+    return send(admin, "GET", path, authorization);
+  }
+
+  /** POST {@code path} with no body, as {@code curl -X POST} sends an admin action. */
+  public static HttpResponse<String> post(InetSocketAddress admin, String path, String authorization)
+      throws Exception {
+    return send(admin, "POST", path, authorization);
+  }
+
+  private static HttpResponse<String> send(InetSocketAddress admin, String method, String path, String authorization)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort() + path))
+        .method(method, HttpRequest.BodyPublishers.noBody())
+        .timeout(Duration.ofSeconds(10));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }

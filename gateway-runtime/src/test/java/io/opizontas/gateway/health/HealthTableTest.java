@@ -97,6 +97,38 @@ class HealthTableTest {
   }
 
   @Test
+  void aDrainedEndpointStaysOutEvenInPanicAndDoesNotCountTowardIt() {
+    start(50);
+    assertThat(health.drain(null, A.address(), true)).containsExactly(SERVICE);
+    // Two of three routable is not under 50 %: no panic brings A back.
+    assertThat(health.routable(SERVICE)).containsExactlyInAnyOrder(B, C);
+
+    probe(B, HealthState.UNHEALTHY, 2);
+    probe(C, HealthState.UNHEALTHY, 2);
+    assertThat(health.routable(SERVICE)).as("panic routes to the undrained ones").containsExactlyInAnyOrder(B, C);
+    probe(B, HealthState.HEALTHY, 2);
+    probe(C, HealthState.HEALTHY, 2);
+    assertThat(health.drain(SERVICE, A.address(), false)).containsExactly(SERVICE);
+    assertThat(health.routable(SERVICE)).isSameAs(table.lookup(SERVICE).asList());
+  }
+
+  @Test
+  void aDrainLastsWhileTheEndpointIsRegisteredAndEndsWhenItLeaves() {
+    start(0);
+    health.drain(SERVICE, A.address(), true);
+    Endpoint heavierA = new Endpoint(A.host(), A.port(), 5, "", null);
+
+    table.sink("test").update(SERVICE, Set.of(heavierA, B, C));
+    assertThat(health.routable(SERVICE)).containsExactlyInAnyOrder(B, C);
+    assertThat(health.whyUnroutable(SERVICE)).contains("1 drained by an operator");
+
+    table.sink("test").update(SERVICE, Set.of(B, C));
+    table.sink("test").update(SERVICE, Set.of(A, B, C));
+    assertThat(health.routable(SERVICE)).containsExactlyInAnyOrder(A, B, C);
+    assertThat(health.drain("other.Service", A.address(), true)).isEmpty();
+  }
+
+  @Test
   void anEndpointKeepsItsStateWhenItsRegistrationChanges() {
     start(0);
     probe(A, HealthState.UNHEALTHY, 2);

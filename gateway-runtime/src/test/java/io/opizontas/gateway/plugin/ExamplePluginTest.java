@@ -35,13 +35,10 @@ import io.opizontas.gateway.plugin.fixtures.StaticRegistry;
 import io.opizontas.gateway.proxy.CallFilters;
 import io.opizontas.gateway.proxy.FilteredCall;
 import io.opizontas.gateway.server.Gateway;
+import io.opizontas.gateway.testing.ExamplePlugin;
 import io.opizontas.gateway.testing.TestGateways;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +46,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,32 +74,8 @@ class ExamplePluginTest {
     scheduler.shutdownNow();
   }
 
-  /**
-   * Installs the example plugin's jar. Under {@code mvn verify} the reactor hands over the packaged
-   * jar; under {@code mvn test} the module is only compiled, so its classes directory (descriptor,
-   * classes and extension index: the jar's whole content) is packed here, as the jar plugin would.
-   */
   private void installExample() throws IOException {
-    Path built = Path.of(System.getProperty("example.plugin"));
-    Path target = plugins.resolve("example-greeting.jar");
-    if (Files.isRegularFile(built)) {
-      Files.copy(built, target, StandardCopyOption.REPLACE_EXISTING);
-      return;
-    }
-    assertThat(built.resolve("plugin.properties")).as("the example plugin is built").exists();
-    try (OutputStream file = Files.newOutputStream(target);
-        JarOutputStream jar = new JarOutputStream(file);
-        Stream<Path> files = Files.walk(built)) {
-      files.filter(Files::isRegularFile).forEach(f -> {
-        try {
-          jar.putNextEntry(new JarEntry(built.relativize(f).toString().replace('\\', '/')));
-          jar.write(Files.readAllBytes(f));
-          jar.closeEntry();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
+    ExamplePlugin.install(plugins);
   }
 
   @Test

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.opizontas.gateway.api.Call;
 import io.opizontas.gateway.api.CallFilter;
+import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.FilterResult;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
@@ -25,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -419,6 +421,55 @@ class FilterChainTest {
       assertThat(run(chain, "M", request()).rejection())
           .isEqualTo(GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway's call filters are overloaded"));
     } finally {
+      release.countDown();
+      full.shutdownNow();
+    }
+  }
+
+  @Test
+  void endHooksThePoolCannotTakeAreDroppedAndLogged() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ThreadPoolExecutor full = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new SynchronousQueue<>());
+    Logger chainLog = (Logger) LoggerFactory.getLogger(FilterChain.class);
+    ListAppender<ILoggingEvent> chainLogged = new ListAppender<>();
+    chainLogged.start();
+    chainLog.addAppender(chainLogged);
+    List<CallOutcome> ended = new CopyOnWriteArrayList<>();
+    CallFilter endFilter = new CallFilter() {
+      @Override
+      public void start(PluginConfig config, PluginContext context) {}
+
+      @Override
+      public CompletionStage<FilterResult> onRequest(Call call) {
+        return CallFilter.proceed();
+      }
+
+      @Override
+      public void onCallEnded(Call call, CallOutcome outcome) {
+        ended.add(outcome);
+      }
+    };
+    try {
+      FilterChain chain = new FilterChain(List.of(link("end", endFilter)), full, timers);
+      FilteredCall verdict = run(chain, "M", request());
+      // The pool's one thread takes the blocker once it is back from handing over the verdict.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+        try {
+          full.execute(() -> awaitOpen(release));
+          return true;
+        } catch (RejectedExecutionException busy) {
+          return false;
+        }
+      });
+
+      verdict.onCallEnded(new CallOutcome(GrpcStatusCode.OK, null, "", 1, 0, 0));
+
+      assertThat(ended).isEmpty();
+      assertThat(chainLogged.list).singleElement().extracting(ILoggingEvent::getFormattedMessage).asString()
+          .isEqualTo("The end hooks of a call were dropped: the gateway's call filters are overloaded;"
+              + " the call was not affected");
+    } finally {
+      chainLog.detachAppender(chainLogged);
       release.countDown();
       full.shutdownNow();
     }

@@ -154,7 +154,8 @@ class PluginThreadsTest {
       HttpFields headers = HttpFields.build()
           .put("content-type", "application/grpc")
           .put("te", "trailers")
-          .put("grpc-timeout", "100m")
+          // Long enough for a loaded machine's backend to answer first, short of the hook's 300ms.
+          .put("grpc-timeout", "250m")
           .put("x-gate", "slow-response");
 
       RawH2Client.Response response = client.exchange("POST", "/grpc.testing.TestService/EmptyCall", headers,

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import io.opizontas.gateway.admin.AdminHttp;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.HealthState;
+import io.opizontas.gateway.auth.BearerTokens;
+import io.opizontas.gateway.config.AdminConfig;
 import io.opizontas.gateway.config.ConfigException;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.config.GatewayConfigReader;
@@ -16,11 +19,14 @@ import io.opizontas.gateway.plugin.fixtures.ProbeLedger;
 import io.opizontas.gateway.plugin.fixtures.ThrowingProber;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.TestGateways;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +106,31 @@ class ProbersThroughGatewayTest {
     assertThat(of("unprobed.S")).allMatch(s -> s.routable() && s.lastProbe().equals("not probed yet"));
     assertThat(gateway.health().routable("throws.S")).isEmpty();
     assertThat(gateway.health().whyUnroutable("hangs.S")).isEqualTo("2 endpoints, all failing health checks");
+  }
+
+  @Test
+  void theAdminApiProbesAnEndpointNowRatherThanAtItsInterval() throws Exception {
+    ProbeLedger.reset();
+    String token = "admin-secret";
+    AdminConfig admin = new AdminConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)),
+        List.of(BearerTokens.sha256(token)));
+    gateway = Gateway.start(config("""
+        [health]
+        prober = "healthy"
+        interval = "1h"
+        """).withAdmin(admin));
+    TestGateways.route(gateway, Map.of("fine.S", List.of(Endpoint.of("127.0.0.1", 1), Endpoint.of("127.0.0.1", 2))));
+    assertThat(of("fine.S")).extracting(EndpointStatus::lastProbe).containsOnly("not probed yet");
+
+    HttpResponse<String> probe =
+        AdminHttp.post(gateway.adminAddress(), "/api/endpoints/probe?service=fine.S&endpoint=127.0.0.1:2",
+            "Bearer " + token);
+
+    assertThat(probe.statusCode()).isEqualTo(202);
+    assertThat(probe.body()).contains("\"endpoint\" : \"127.0.0.1:2\"").doesNotContain("127.0.0.1:1");
+    await().atMost(Duration.ofSeconds(5)).until(() -> ProbeLedger.probes("healthy") == 1);
+    assertThat(of("fine.S")).extracting(EndpointStatus::lastProbe)
+        .containsExactlyInAnyOrder("not probed yet", "prober 'healthy': HEALTHY");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.opizontas.gateway.testing;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.opizontas.gateway.cli.RawBytes;
@@ -40,6 +41,8 @@ public final class ByteService {
   public static final MethodDescriptor<byte[], byte[]> CHAT = method("Chat", MethodType.BIDI_STREAMING);
   public static final MethodDescriptor<byte[], byte[]> HANG = method("Hang", MethodType.BIDI_STREAMING);
   public static final MethodDescriptor<byte[], byte[]> SLOW = method("Slow", MethodType.UNARY);
+  /** Answers NOT_FOUND, whatever the request: a call the backend fails. */
+  public static final MethodDescriptor<byte[], byte[]> FAIL = method("Fail", MethodType.UNARY);
 
   /** Cancellations the backend saw on {@code Hang} calls. */
   public final AtomicInteger cancellations = new AtomicInteger();
@@ -110,6 +113,8 @@ public final class ByteService {
             response.onCompleted();
           }
         }))
+        .addMethod(FAIL, ServerCalls.asyncUnaryCall((request, response) ->
+            response.onError(Status.NOT_FOUND.withDescription("no such thing").asRuntimeException())))
         .addMethod(SLOW, ServerCalls.asyncUnaryCall((request, response) -> {
           slowArrived.release();
           CompletableFuture.delayedExecutor(ByteBuffer.wrap(request).getInt(), TimeUnit.MILLISECONDS).execute(() -> {

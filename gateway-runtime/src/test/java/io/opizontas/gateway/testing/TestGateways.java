@@ -40,6 +40,15 @@ public final class TestGateways {
     return new GatewayConfig(local, upstream, defaults.plugins(), List.of(), defaults.chain(), off);
   }
 
+  /**
+   * The test config ({@link #config()}) with the plugins directory and the call-filter chain of
+   * {@code read}, a configuration read from TOML.
+   */
+  public static GatewayConfig withChainOf(GatewayConfig read) {
+    GatewayConfig local = config();
+    return new GatewayConfig(local.server(), local.upstream(), read.plugins(), List.of(), read.chain(), local.registration());
+  }
+
   /** A gateway that routes each service to its endpoints. */
   public static Gateway start(Map<String, List<Endpoint>> routes) throws Exception {
     return route(Gateway.start(config()), routes);

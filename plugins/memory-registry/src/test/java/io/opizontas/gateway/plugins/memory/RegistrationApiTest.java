@@ -151,6 +151,14 @@ class RegistrationApiTest {
     Endpoint expected = new Endpoint("10.1.2.3", 8080, 3, "eu-1", Map.of("version", "7"));
     assertThat(endpoints("post.PostService")).containsExactly(expected);
     assertThat(endpoints("helloworld.Greeter")).containsExactly(expected);
+    // What the admin API lists: the lease's services and endpoint, its id shortened as the log has it.
+    assertThat(server.leases().live())
+        .singleElement()
+        .satisfies(live -> {
+          assertThat(live.id()).isEqualTo(lease.getLeaseId().substring(0, 6) + "…");
+          assertThat(live.services()).containsExactlyInAnyOrder("post.PostService", "helloworld.Greeter");
+          assertThat(live.endpoint()).isEqualTo("10.1.2.3:8080");
+        });
 
     assertThat(
             blocking(POST_TOKEN)
@@ -158,6 +166,7 @@ class RegistrationApiTest {
                 .getFound())
         .isTrue();
     assertThat(endpoints("post.PostService")).isEmpty();
+    assertThat(server.leases().live()).isEmpty();
     assertThat(
             blocking(POST_TOKEN)
                 .deregister(DeregisterRequest.newBuilder().setLeaseId(lease.getLeaseId()).build())
