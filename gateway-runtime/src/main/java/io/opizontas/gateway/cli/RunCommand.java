@@ -108,7 +108,6 @@ final class RunCommand implements Callable<Integer> {
     }
     String home = System.getProperty(HOME_PROPERTY);
     ConfigReload reload = new ConfigReload(gateway, config, read -> underHome(read, home));
-    gateway.metrics().ifPresent(metrics -> reload.subscribe(outcome -> metrics.configReloaded(outcome.applied())));
     signals.onHangUp(reload::reload);
     return started.reload().watch() ? ConfigWatch.start(reload, started.reload().watchInterval()) : null;
   }

@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-reads a running gateway's configuration file and applies it ({@link Gateway#reload}): what
- * SIGHUP, the file watch ({@code [reload] watch}) and an admin action call. Every outcome is logged
- * and handed to the {@linkplain #subscribe subscribers} (a reload counter, say). Reloads run one at
- * a time.
+ * SIGHUP, the file watch ({@code [reload] watch}) and an admin action call. Every outcome is logged,
+ * counted in the gateway's metrics ({@code opizontas_config_reloads_total}) and handed to the
+ * {@linkplain #subscribe subscribers}. Reloads run one at a time.
  */
 public final class ConfigReload {
 
@@ -38,6 +38,7 @@ public final class ConfigReload {
     this.gateway = gateway;
     this.file = file;
     this.resolve = resolve;
+    gateway.metrics().ifPresent(metrics -> subscribe(outcome -> metrics.configReloaded(outcome.applied())));
   }
 
   /** The file reloads read. */

@@ -9,14 +9,19 @@ import org.junit.jupiter.api.Test;
 /** Which changed settings a reload must leave to a restart, read from real TOML. */
 class RestartSettingsTest {
 
-  private static final String RUNNING = """
-      [server]
-      listen = "127.0.0.1:50051"
+  /** The same in both files: a TLS listener whose provider entry is a plugin section. */
+  private static final String TLS = """
 
       [server.tls]
       listen = "127.0.0.1:50443"
       provider = "pem-files"
       cert = "gateway.crt"
+      """;
+
+  private static final String RUNNING = """
+      [server]
+      listen = "127.0.0.1:50051"
+      """ + TLS + """
 
       [[registries]]
       plugin = "memory"
@@ -43,11 +48,7 @@ class RestartSettingsTest {
         [server]
         listen = "0.0.0.0:50051"
         drain_timeout = "30s"
-
-        [server.tls]
-        listen = "127.0.0.1:50443"
-        provider = "pem-files"
-        cert = "gateway.crt"
+        """ + TLS + """
 
         [[registries]]
         plugin = "memory"

@@ -22,6 +22,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.opizontas.gateway.admin.AdminHttp;
 import io.opizontas.gateway.cli.RawBytes;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.plugin.fixtures.FailingStartFilter;
@@ -35,7 +36,9 @@ import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.server.ReloadOutcome;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.GrpcBackend;
+import io.opizontas.gateway.testing.PrometheusText;
 import io.opizontas.gateway.testing.TestGateways;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,6 +138,9 @@ class ReloadThroughGatewayTest {
         [registration]
         enabled = false
 
+        [admin]
+        listen = "127.0.0.1:0"
+
         [[registries]]
         plugin = "reload-test"
         services."test.Bytes" = ["%s", "%s"]
@@ -186,7 +192,7 @@ class ReloadThroughGatewayTest {
     ReloadOutcome outcome = reload.reload();
 
     assertThat(outcome.applied()).isFalse();
-    assertThat(outcome.reason()).isEqualTo(toml + ":22: balancing.zone: invalid TOML: Newline not permitted here");
+    assertThat(outcome.reason()).isEqualTo(toml + ":25: balancing.zone: invalid TOML: Newline not permitted here");
     assertThat(messages()).contains(
         "Configuration reload from " + toml + " refused, nothing changed: " + outcome.reason());
     assertUnchanged();
@@ -199,7 +205,7 @@ class ReloadThroughGatewayTest {
     ReloadOutcome outcome = reload.reload();
 
     assertThat(outcome.applied()).isFalse();
-    assertThat(outcome.reason()).startsWith(toml + ":21: balancing.default: no installed plugin contributes the"
+    assertThat(outcome.reason()).startsWith(toml + ":24: balancing.default: no installed plugin contributes the"
         + " balancing strategy 'no-such-strategy'");
     // The chain of the refused configuration had started: it is closed again.
     assertThat(closedMarker("two")).exists();
@@ -217,10 +223,23 @@ class ReloadThroughGatewayTest {
     ReloadOutcome outcome = reload.reload();
 
     assertThat(outcome.applied()).isFalse();
-    assertThat(outcome.reason()).isEqualTo("plugin 'failing-filter' (" + toml + ":23): failed to start: cannot reach"
+    assertThat(outcome.reason()).isEqualTo("plugin 'failing-filter' (" + toml + ":26): failed to start: cannot reach"
         + " the token service at 10.0.0.1:443");
     assertThat(closedMarker("two")).exists();
     assertUnchanged();
+  }
+
+  @Test
+  void everyReloadCountsInTheMetricsByItsResult() throws Exception {
+    Files.writeString(toml, configuration("two", "round-robin", ""));
+    assertThat(reload.reload().applied()).isTrue();
+    Files.writeString(toml, "[server\n");
+    assertThat(reload.reload().applied()).isFalse();
+
+    HttpResponse<String> response = AdminHttp.get(gateway.adminAddress(), "/metrics", null);
+    PrometheusText metrics = PrometheusText.parse(response.body());
+    assertThat(metrics.value("opizontas_config_reloads_total", "result", "ok")).isEqualTo(1);
+    assertThat(metrics.value("opizontas_config_reloads_total", "result", "failed")).isEqualTo(1);
   }
 
   @Test
@@ -276,7 +295,7 @@ class ReloadThroughGatewayTest {
 
   @Test
   void settingsThatNeedARestartAreNamedWithTheirLineAndKeepTheirValue() throws Exception {
-    Files.writeString(toml, configuration("two", "round-robin", "").replace("127.0.0.1:0", "127.0.0.1:1")
+    Files.writeString(toml, configuration("two", "round-robin", "").replaceFirst("127\\.0\\.0\\.1:0", "127.0.0.1:1")
         .replace("enabled = false", "enabled = false\nlease_ttl = \"9s\""));
 
     ReloadOutcome outcome = reload.reload();
