@@ -8,8 +8,8 @@ public interface CallMetrics {
   /** Counts nothing: a gateway without an admin listener has nobody to show metrics to. */
   CallMetrics NONE = new CallMetrics() {
     @Override
-    public MethodSeries series(String service, String method) {
-      return MethodSeries.NONE;
+    public CallSeries series(String service, String method) {
+      return CallSeries.NONE;
     }
 
     @Override
@@ -19,7 +19,7 @@ public interface CallMetrics {
   };
 
   /** The series a call of {@code service}/{@code method} counts into; no allocation once resolved. */
-  MethodSeries series(String service, String method);
+  CallSeries series(String service, String method);
 
   /** A call is tried again after {@code endpoint} could not take it. */
   void retried(Endpoint endpoint);

@@ -10,12 +10,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * The series of one service and method, resolved once and shared by every call of it: a call
  * counts by plain adds on Prometheus data points (lock-free adders), with no label lookup and no
- * allocation. {@link #NONE} counts nothing, for a gateway without metrics.
+ * allocation.
  */
-public final class MethodSeries {
-
-  /** Counts nothing. */
-  public static final MethodSeries NONE = new MethodSeries();
+public final class MethodSeries implements CallSeries {
 
   private static final double NANOS_PER_SECOND = 1e9;
   private static final GrpcStatusCode[] CODES = GrpcStatusCode.values();
@@ -31,18 +28,6 @@ public final class MethodSeries {
   /** The finished counter's data point per status code, resolved at the first call ending with it. */
   private final AtomicReferenceArray<CounterDataPoint> finishedByCode;
 
-  private MethodSeries() {
-    this.started = null;
-    this.inFlight = null;
-    this.latency = null;
-    this.requestBytes = null;
-    this.responseBytes = null;
-    this.finished = null;
-    this.service = null;
-    this.method = null;
-    this.finishedByCode = null;
-  }
-
   MethodSeries(CallFamilies families, String service, String method) {
     this.started = families.started().labelValues(service, method);
     this.inFlight = families.inFlight().labelValues(service, method);
@@ -55,19 +40,14 @@ public final class MethodSeries {
     this.finishedByCode = new AtomicReferenceArray<>(CODES.length);
   }
 
-  /** A call began. */
+  @Override
   public void started() {
-    if (started != null) {
-      started.inc();
-      inFlight.inc();
-    }
+    started.inc();
+    inFlight.inc();
   }
 
-  /** The call ended with {@code status}, {@code nanos} after it began. Called once per call. */
+  @Override
   public void finished(GrpcStatusCode status, long nanos) {
-    if (started == null) {
-      return;
-    }
     inFlight.dec();
     latency.observe(nanos / NANOS_PER_SECOND);
     int index = status.ordinal();
@@ -80,17 +60,13 @@ public final class MethodSeries {
     byCode.inc();
   }
 
-  /** Request DATA bytes (gRPC message frames) forwarded to a backend. */
+  @Override
   public void requestBytes(long bytes) {
-    if (requestBytes != null) {
-      requestBytes.inc(bytes);
-    }
+    requestBytes.inc(bytes);
   }
 
-  /** Response DATA bytes (gRPC message frames) forwarded to the client. */
+  @Override
   public void responseBytes(long bytes) {
-    if (responseBytes != null) {
-      responseBytes.inc(bytes);
-    }
+    responseBytes.inc(bytes);
   }
 }

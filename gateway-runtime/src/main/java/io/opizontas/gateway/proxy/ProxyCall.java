@@ -5,7 +5,7 @@ import io.opizontas.gateway.api.CallOutcome;
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.api.GrpcStatus;
 import io.opizontas.gateway.api.GrpcStatusCode;
-import io.opizontas.gateway.metrics.MethodSeries;
+import io.opizontas.gateway.metrics.CallSeries;
 import io.opizontas.gateway.routing.RetryBudget;
 import io.opizontas.gateway.routing.Router;
 import io.opizontas.gateway.routing.ServiceRoute;
@@ -66,7 +66,7 @@ final class ProxyCall implements Stream.Listener, CyclicTimeouts.Expirable {
   private final String method;
   private final boolean requestEnded;
   /** Where this call counts; resolved once, shared with every call of the method. */
-  private final MethodSeries series;
+  private final CallSeries series;
   /** System.nanoTime() when the request headers arrived: the start of the call's duration. */
   private final long startNanos = System.nanoTime();
   private final AutoLock lock = new AutoLock();

@@ -177,12 +177,13 @@ class ZooKeeperGatewayIT {
     Gateway a = gateway();
     Gateway b = gateway();
     io.opizontas.gateway.api.Endpoint silent = io.opizontas.gateway.api.Endpoint.of("10.0.0.99", 1);
+    // Before the call: the lease's TTL runs from when A accepts it, which B learns of later.
+    long registered = System.nanoTime();
     RegistryGrpc.newBlockingStub(channel(a)).withInterceptors(RegistrationCredentials.bearer())
         .register(RegisterRequest.newBuilder().addServices("svc.Silent")
             .setEndpoint(io.opizontas.registry.v1.Endpoint.newBuilder().setHost(silent.host()).setPort(silent.port()))
             .build());
     await().atMost(Duration.ofSeconds(1)).until(() -> routed(b, "svc.Silent"));
-    long registered = System.nanoTime();
 
     a.close(); // whichever gateway was expiring leases, B is now
     await().atMost(TTL.multipliedBy(4)).until(() -> !routed(b, "svc.Silent"));
