@@ -89,7 +89,7 @@ class PluginGuideIT {
     Map<String, String> shown = markedBlocks(Files.readString(ROOT.resolve("docs/plugin-guide.md")));
 
     List<String> templateFiles;
-    try (Stream<Path> files = Files.walk(TEMPLATE.resolve("src/main"))) {
+    try (Stream<Path> files = Files.walk(TEMPLATE.resolve("src"))) { // its unit tests too
       templateFiles = new ArrayList<>(files.filter(Files::isRegularFile)
           .map(f -> ROOT.relativize(f).toString().replace('\\', '/')).toList());
     }
@@ -314,8 +314,9 @@ class PluginGuideIT {
   }
 
   /**
-   * Copies plugins/template to a directory of its own and runs {@code mvn package} there, as its
-   * author would after installing gateway-api. The reactor's gateway-api is installed into a private
+   * Copies plugins/template to a directory of its own and runs {@code mvn package} there (its unit
+   * tests included), as its author would after installing gateway-api and gateway-api-testing. The
+   * reactor's gateway-api and gateway-api-testing are installed into a private
    * local repository (the shared one is never written to), chained to the shared one for everything
    * else the reactor has already resolved, and Maven runs offline.
    */
@@ -340,6 +341,10 @@ class PluginGuideIT {
     Path repository = Path.of(System.getProperty("guide.repository"));
     install(repository, "gateway-api", HOME.resolve("lib/gateway-api-" + VERSION + ".jar"), ROOT.resolve("gateway-api/pom.xml"));
     install(repository, "opizontas-parent", null, ROOT.resolve("pom.xml"));
+    // The template's unit tests use the testing kit, which the reactor has built by now.
+    install(repository, "gateway-api-testing",
+        ROOT.resolve("gateway-api-testing/target/gateway-api-testing-" + VERSION + ".jar"),
+        ROOT.resolve("gateway-api-testing/pom.xml"));
 
     Path log = outside.resolve("mvn.log");
     Path mvn = Path.of(System.getProperty("maven.home"), "bin", "mvn");
