@@ -128,6 +128,9 @@ class PluginGuideIT {
         [server]
         listen = "127.0.0.1:0"
 
+        [admin]
+        listen = "off"
+
         [server.tls]
         listen = "127.0.0.1:0"
         provider = "pkcs12-file"
