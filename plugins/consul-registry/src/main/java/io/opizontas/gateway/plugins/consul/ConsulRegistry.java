@@ -98,7 +98,7 @@ public final class ConsulRegistry implements RegistryBackend {
       if (token != null) {
         throw new PluginConfigException("token_file", "set token or token_file, not both");
       }
-      Path file = Path.of(config.string("token_file").get());
+      Path file = context.home().resolve(config.string("token_file").get());
       try {
         token = Files.readString(file).trim();
       } catch (IOException e) {

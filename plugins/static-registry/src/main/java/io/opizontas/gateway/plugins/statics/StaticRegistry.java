@@ -65,7 +65,8 @@ public final class StaticRegistry implements RegistryBackend {
     inline = parse(config.section("services").asMap(), "services");
     Map<String, Set<Endpoint>> fromFile = Map.of();
     if (config.string("file").isPresent()) {
-      file = Path.of(config.string("file").get());
+      // Relative to the gateway's home, as the gateway's own paths are.
+      file = context.home().resolve(config.string("file").get());
       try {
         lastFileContent = Files.readAllBytes(file);
         fromFile = parseFile(lastFileContent);

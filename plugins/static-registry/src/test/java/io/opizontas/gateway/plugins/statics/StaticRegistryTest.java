@@ -53,6 +53,19 @@ class StaticRegistryTest {
   }
 
   @Test
+  void aRelativeFileIsUnderTheGatewaysHome() throws Exception {
+    Files.writeString(dir.resolve("endpoints.toml"), """
+        [services]
+        "helloworld.Greeter" = ["10.0.0.1:1"]
+        """);
+    context.withHome(dir);
+
+    start(Map.of("file", "endpoints.toml"));
+
+    assertThat(endpoints("helloworld.Greeter")).containsExactly(Endpoint.of("10.0.0.1", 1));
+  }
+
+  @Test
   void theFileIsReloadedWhenItChangesAndABrokenEditKeepsTheLastGoodEndpoints() throws Exception {
     Path file = dir.resolve("endpoints.toml");
     Files.writeString(file, """

@@ -64,18 +64,19 @@ public final class KeystoreProvider implements TlsProvider {
     Collections.addAll(allowed, Secret.keys("key_password"));
     Collections.addAll(allowed, Secret.keys("truststore_password"));
     config.allowKeys(allowed.toArray(String[]::new));
-    Optional<Path> keystore = config.string("keystore").map(Path::of);
-    Optional<Path> truststore = config.string("truststore").map(Path::of);
+    // Relative paths mean what the gateway's own do: under its home.
+    Optional<Path> keystore = config.string("keystore").map(context.home()::resolve);
+    Optional<Path> truststore = config.string("truststore").map(context.home()::resolve);
     if (keystore.isEmpty() && truststore.isEmpty()) {
       throw config.invalid("keystore", "give keystore, truststore, or both");
     }
-    char[] storePassword = Secret.read(config, "keystore_password", env).orElse(null);
+    char[] storePassword = Secret.read(config, "keystore_password", env, context.home()).orElse(null);
     if (keystore.isPresent() && storePassword == null) {
       throw config.invalid("keystore_password_env", "a PKCS#12 key store needs its password: "
           + "give keystore_password_env or keystore_password_file");
     }
-    char[] keyPassword = Secret.read(config, "key_password", env).orElse(storePassword);
-    char[] trustPassword = Secret.read(config, "truststore_password", env).orElse(null);
+    char[] keyPassword = Secret.read(config, "key_password", env, context.home()).orElse(storePassword);
+    char[] trustPassword = Secret.read(config, "truststore_password", env, context.home()).orElse(null);
     Optional<String> alias = config.string("alias");
     Duration interval = config.duration("watch_interval", PemFilesProvider.DEFAULT_WATCH_INTERVAL);
     List<Path> files = new ArrayList<>();

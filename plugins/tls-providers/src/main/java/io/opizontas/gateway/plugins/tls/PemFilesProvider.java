@@ -55,16 +55,17 @@ public final class PemFilesProvider implements TlsProvider {
     List<String> allowed = new ArrayList<>(List.of("cert", "key", "ca", "watch_interval"));
     allowed.addAll(List.of(Secret.keys("key_password")));
     config.allowKeys(allowed.toArray(String[]::new));
-    Optional<Path> cert = config.string("cert").map(Path::of);
-    Optional<Path> key = config.string("key").map(Path::of);
-    Optional<Path> ca = config.string("ca").map(Path::of);
+    // Relative paths mean what the gateway's own do: under its home.
+    Optional<Path> cert = config.string("cert").map(context.home()::resolve);
+    Optional<Path> key = config.string("key").map(context.home()::resolve);
+    Optional<Path> ca = config.string("ca").map(context.home()::resolve);
     if (cert.isPresent() != key.isPresent()) {
       throw config.invalid(cert.isPresent() ? "key" : "cert", "cert and key come together: give both, or neither");
     }
     if (cert.isEmpty() && ca.isEmpty()) {
       throw config.invalid("cert", "give cert and key, ca, or all three");
     }
-    char[] password = Secret.read(config, "key_password", env).orElse(null);
+    char[] password = Secret.read(config, "key_password", env, context.home()).orElse(null);
     Duration interval = config.duration("watch_interval", DEFAULT_WATCH_INTERVAL);
     List<Path> files = new ArrayList<>();
     cert.ifPresent(files::add);

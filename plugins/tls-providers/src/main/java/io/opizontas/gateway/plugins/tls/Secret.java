@@ -26,8 +26,10 @@ final class Secret {
    * The password {@code name} points at, or empty when neither key is set.
    *
    * @param env the process environment (tests pass their own)
+   * @param home what a relative {@code <name>_file} is under: the gateway's home
    */
-  static Optional<char[]> read(PluginConfig config, String name, java.util.function.Function<String, String> env) {
+  static Optional<char[]> read(PluginConfig config, String name, java.util.function.Function<String, String> env,
+      Path home) {
     if (config.string(name).isPresent()) {
       throw config.invalid(name, "passwords are never written in the configuration: name an environment variable with "
           + name + "_env or a file with " + name + "_file");
@@ -46,7 +48,7 @@ final class Secret {
     }
     if (file.isPresent()) {
       try {
-        String text = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8);
+        String text = Files.readString(home.resolve(file.get()), StandardCharsets.UTF_8);
         return Optional.of(text.replaceAll("[\\r\\n]+$", "").toCharArray());
       } catch (IOException e) {
         throw config.invalid(name + "_file", "cannot read " + file.get() + ": " + e);

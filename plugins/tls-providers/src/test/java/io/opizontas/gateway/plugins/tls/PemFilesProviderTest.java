@@ -58,6 +58,22 @@ class PemFilesProviderTest {
   }
 
   @Test
+  void relativePathsAreUnderTheGatewaysHome() throws Exception {
+    TestCa.Issued issued = CA.issue("server", "localhost").writePem(dir, "server");
+    Files.writeString(dir.resolve("enc.key"), issued.traditionalPem("from-file".toCharArray()));
+    Files.writeString(dir.resolve("password"), "from-file\n");
+    CA.writeCertificate(dir.resolve("ca.crt"));
+    context.withHome(dir);
+
+    TlsMaterial material = start(Map.of("cert", "server.crt", "key", "enc.key", "ca", "ca.crt",
+        "key_password_file", "password"));
+
+    assertThat(((ECPrivateKey) material.privateKey()).getS()).isEqualTo(((ECPrivateKey) issued.key()).getS());
+    assertThat(material.certificateChain()).containsExactlyElementsOf(issued.chain());
+    assertThat(material.trustedCertificates()).containsExactly(CA.certificate());
+  }
+
+  @Test
   void readsRsaKeysInPkcs1AndEncryptedForms() throws Exception {
     TestCa.Issued issued = CA.issueRsa("server", "localhost").writePem(dir, "server");
     Files.writeString(dir.resolve("pkcs1.key"), issued.traditionalPem(null));
