@@ -113,6 +113,16 @@ public final class GatewayConfigReader {
     return config;
   }
 
+  /** The {@code pattern} key of a per-service rule ({@code [[balancing.services]]} and the like). */
+  private static ServicePattern pattern(TomlTable entry) {
+    String text = entry.requiredString("pattern");
+    try {
+      return ServicePattern.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw entry.refuse("pattern", e.getMessage());
+    }
+  }
+
   /**
    * {@code [balancing]}: strategy ids are checked when plugins are loaded (Gateway start), with the
    * file and line kept here.
@@ -122,13 +132,7 @@ public final class GatewayConfigReader {
     PluginSection defaultStrategy = new PluginSection(strategy, Map.of(), table.origin(), table.entryKeys());
     List<BalancingConfig.Rule> rules = new ArrayList<>();
     for (TomlTable entry : table.tables("services")) {
-      String text = entry.requiredString("pattern");
-      ServicePattern pattern;
-      try {
-        pattern = ServicePattern.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw entry.refuse("pattern", e.getMessage());
-      }
+      ServicePattern pattern = pattern(entry);
       String id = entry.requiredString("strategy");
       rules.add(new BalancingConfig.Rule(pattern, new PluginSection(id, entry.rest(), entry.origin(), entry.entryKeys())));
     }
@@ -192,13 +196,7 @@ public final class GatewayConfigReader {
     UpstreamTlsConfig.Settings defaults = tlsSettings(table, null);
     List<UpstreamTlsConfig.Rule> rules = new ArrayList<>();
     for (TomlTable entry : ruleTables) {
-      String text = entry.requiredString("pattern");
-      ServicePattern pattern;
-      try {
-        pattern = ServicePattern.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw entry.refuse("pattern", e.getMessage());
-      }
+      ServicePattern pattern = pattern(entry);
       rules.add(new UpstreamTlsConfig.Rule(pattern, tlsSettings(entry, defaults)));
     }
     return new UpstreamTlsConfig(defaults, rules);
@@ -247,13 +245,7 @@ public final class GatewayConfigReader {
     int panic = table.integer("panic_threshold", d.panicPercent(), 0, 100);
     List<HealthConfig.Rule> rules = new ArrayList<>();
     for (TomlTable entry : table.tables("services")) {
-      String text = entry.requiredString("pattern");
-      ServicePattern pattern;
-      try {
-        pattern = ServicePattern.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw entry.refuse("pattern", e.getMessage());
-      }
+      ServicePattern pattern = pattern(entry);
       String id = entry.requiredString("prober");
       rules.add(new HealthConfig.Rule(pattern, new PluginSection(id, entry.rest(), entry.origin(), entry.entryKeys())));
     }
