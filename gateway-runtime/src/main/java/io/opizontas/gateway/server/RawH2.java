@@ -1,5 +1,6 @@
 package io.opizontas.gateway.server;
 
+import io.opizontas.gateway.io.WriteCombiningEndPoint;
 import java.util.Map;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
@@ -7,6 +8,7 @@ import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -31,6 +33,12 @@ class RawH2 extends RawHTTP2ServerConnectionFactory {
   RawH2(HttpConfiguration configuration, HTTP2ServerSession.Listener calls, String protocol) {
     super(configuration, calls, protocol);
     this.calls = calls;
+  }
+
+  /** The session writes through a {@link WriteCombiningEndPoint}: a read's frames leave in one write. */
+  @Override
+  public Connection newConnection(Connector connector, EndPoint endPoint) {
+    return super.newConnection(connector, new WriteCombiningEndPoint(endPoint, connector.getByteBufferPool()));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.opizontas.gateway.upstream;
 
+import io.opizontas.gateway.io.WriteCombiningClientConnections;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -20,6 +21,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
+import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -52,6 +54,7 @@ final class EndpointSessions {
   private final String address;
   private final EndpointAddress socketAddress;
   private final HTTP2Client client;
+  private final WriteCombiningClientConnections connections;
   /** TLS to this endpoint, or null for h2c. */
   private final SslContextFactory.Client tls;
   private final Scheduler scheduler;
@@ -69,11 +72,13 @@ final class EndpointSessions {
    * {@code address} is the endpoint's {@code host:port}; {@code fullBelowRecvWindow} is the receive
    * window under which a session takes no new call (see {@link UpstreamSession}).
    */
-  EndpointSessions(String address, EndpointAddress socketAddress, HTTP2Client client, SslContextFactory.Client tls,
-      Scheduler scheduler, long connectTimeoutMillis, int fullBelowRecvWindow) {
+  EndpointSessions(String address, EndpointAddress socketAddress, HTTP2Client client,
+      WriteCombiningClientConnections connections, SslContextFactory.Client tls, Scheduler scheduler,
+      long connectTimeoutMillis, int fullBelowRecvWindow) {
     this.address = address;
     this.socketAddress = socketAddress;
     this.client = client;
+    this.connections = connections;
     this.tls = tls;
     this.scheduler = scheduler;
     this.connectTimeoutMillis = connectTimeoutMillis;
@@ -170,13 +175,9 @@ final class EndpointSessions {
       public void succeeded(InetSocketAddress resolved) {
         Handshake handshake = new Handshake();
         handshake.timer = scheduler.schedule(handshake::expire, connectTimeoutMillis, TimeUnit.MILLISECONDS);
-        if (tls == null) {
-          client.connect(resolved, handshake.listener, handshake);
-        } else {
-          // The TLS engine's peer host is resolved.getHostString(): the registered host name (or
-          // IP literal), which is the identity a backend's certificate is checked for by default.
-          client.connect(tls, resolved, handshake.listener, handshake);
-        }
+        // With tls null, h2c. The TLS engine's peer host is resolved.getHostString(): the registered
+        // host name (or IP literal), which is the identity a backend's certificate is checked for.
+        client.connect(Transport.TCP_IP, tls, resolved, handshake.listener, handshake, connections.connectContext());
       }
 
       @Override

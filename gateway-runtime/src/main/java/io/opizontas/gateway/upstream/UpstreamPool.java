@@ -2,6 +2,7 @@ package io.opizontas.gateway.upstream;
 
 import io.opizontas.gateway.api.Endpoint;
 import io.opizontas.gateway.config.UpstreamConfig;
+import io.opizontas.gateway.io.WriteCombiningClientConnections;
 import io.opizontas.gateway.tls.UpstreamTls;
 import java.util.Collection;
 import java.util.HashMap;
@@ -53,6 +54,7 @@ public final class UpstreamPool extends ContainerLifeCycle {
 
   private final UpstreamConfig config;
   private final HTTP2Client client;
+  private final WriteCombiningClientConnections connections;
   private final Scheduler scheduler;
   private final ScheduledExecutorService resolver;
   private final UpstreamTls tls;
@@ -87,6 +89,7 @@ public final class UpstreamPool extends ContainerLifeCycle {
     connector.setConnectTimeout(config.connectTimeout());
     connector.setIdleTimeout(config.idleTimeout());
     this.client = new HTTP2Client(connector);
+    this.connections = new WriteCombiningClientConnections(buffers);
     client.setExecutor(executor);
     client.setScheduler(scheduler);
     client.setByteBufferPool(buffers);
@@ -140,7 +143,7 @@ public final class UpstreamPool extends ContainerLifeCycle {
     EndpointSessions sessions = endpoints.get(key);
     if (sessions == null) {
       sessions = endpoints.computeIfAbsent(key, k -> new EndpointSessions(k.address(),
-          new EndpointAddress(endpoint.host(), endpoint.port(), resolver), client, k.leg().ssl(), scheduler,
+          new EndpointAddress(endpoint.host(), endpoint.port(), resolver), client, connections, k.leg().ssl(), scheduler,
           config.connectTimeout().toMillis(), fullBelowRecvWindow()));
     }
     return sessions;
