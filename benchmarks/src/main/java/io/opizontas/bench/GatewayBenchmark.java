@@ -461,8 +461,9 @@ public final class GatewayBenchmark {
   }
 
   /**
-   * Issue 11: the scenario's figure on the three paths side by side, and its ratios, for what a plain
-   * relay costs against what the gateway costs. Nothing without the relay path.
+   * Issue 11: the scenario's figure on the three paths side by side, for what a plain relay costs
+   * against what the gateway costs: rates compared as ratios, latencies (µs) as what one path adds to
+   * the other. Nothing without the relay path.
    */
   private <T> void floor(String name, String metric, Rounds<T> rounds, java.util.function.Function<T, Double> figure) {
     if (rounds.relay().isEmpty()) {
@@ -471,20 +472,22 @@ public final class GatewayBenchmark {
     if (floorTable == null) {
       floorTable = report.table("A floor (issue 11): a plain TCP byte relay (ByteRelay: no HTTP/2 parsing, 64 KiB"
               + " direct buffers, two blocking threads per connection, its own JVM with the gateway's JAVA_OPTS) in the"
-              + " path, beside direct and the gateway. Medians of the rounds; each ratio is the median of the rounds'"
-              + " ratios (for latencies, above 1 is slower).",
-          "scenario", "figure", "direct", "relay", "gateway", "relay / direct", "gateway / direct", "gateway / relay");
+              + " path, beside direct and the gateway. Medians of the rounds; a rate's comparison is the median of the"
+              + " rounds' ratios, a latency's the median of the rounds' differences (µs added).",
+          "scenario", "figure", "direct", "relay", "gateway", "relay vs direct", "gateway vs direct", "gateway vs relay");
     }
     List<Double> direct = rounds.direct(figure);
     List<Double> relay = rounds.relay(figure);
     List<Double> gateway = rounds.gateway(figure);
+    boolean latency = metric.endsWith("µs");
+    java.util.function.BiFunction<List<Double>, List<Double>, String> versus = (below, above) -> {
+      double value = latency ? Report.added(below, above) : Report.ratio(below, above);
+      return Double.isNaN(value) ? "—" : latency ? String.format(Locale.ROOT, "%+.0f µs", value)
+          : String.format(Locale.ROOT, "%.2f", value);
+    };
     report.row(floorTable, name, metric, Report.number(Report.median(direct)), Report.number(Report.median(relay)),
-        Report.number(Report.median(gateway)), ratio(Report.ratio(direct, relay)), ratio(Report.ratio(direct, gateway)),
-        ratio(Report.ratio(relay, gateway)));
-  }
-
-  private static String ratio(double ratio) {
-    return Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio);
+        Report.number(Report.median(gateway)), versus.apply(direct, relay), versus.apply(direct, gateway),
+        versus.apply(relay, gateway));
   }
 
   private void unary(int concurrency) throws Exception {

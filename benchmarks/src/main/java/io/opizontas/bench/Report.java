@@ -56,12 +56,17 @@ final class Report {
    */
   record Added(String scenario, String metric, List<Double> direct, List<Double> gateway, double maxAdded) {
     double added() {
-      List<Double> differences = new ArrayList<>();
-      for (int i = 0; i < Math.min(direct.size(), gateway.size()); i++) {
-        differences.add(gateway.get(i) - direct.get(i));
-      }
-      return median(differences);
+      return Report.added(direct, gateway);
     }
+  }
+
+  /** The median of the rounds' {@code above - below}: same-index entries are one round. NaN if none. */
+  static double added(List<Double> below, List<Double> above) {
+    List<Double> differences = new ArrayList<>();
+    for (int i = 0; i < Math.min(below.size(), above.size()); i++) {
+      differences.add(above.get(i) - below.get(i));
+    }
+    return median(differences);
   }
 
   /** A table of its own (CPU per call, the scaling curve): a title, a header, rows of cells. */
