@@ -67,13 +67,9 @@ final class PingPong {
   static Result run(Channel channel, int streams, int size, Duration measured) throws InterruptedException {
     PingPong load = new PingPong(channel, size);
     load.start(streams, measured);
-    load.recorder.getIntervalHistogram();
-    long start = System.nanoTime();
-    Thread.sleep(measured.toMillis());
-    Histogram latency = load.recorder.getIntervalHistogram();
-    long elapsed = System.nanoTime() - start;
+    LatencyWindow window = LatencyWindow.over(load.recorder, measured);
     load.stop();
-    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, load.errors.get(), load.messages.get());
+    return new Result(window.perSecond(), window.latency(), load.errors.get(), load.messages.get());
   }
 
   /** Opens the streams, with a deadline of {@code longest} (the most the load will run) and some slack. */

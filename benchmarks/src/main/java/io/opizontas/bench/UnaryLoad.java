@@ -65,13 +65,9 @@ final class UnaryLoad {
   static Result run(Channel channel, int concurrency, int size, Duration measured) throws InterruptedException {
     UnaryLoad load = new UnaryLoad(channel, size);
     load.start(concurrency);
-    load.recorder.getIntervalHistogram();
-    long start = System.nanoTime();
-    Thread.sleep(measured.toMillis());
-    Histogram latency = load.recorder.getIntervalHistogram();
-    long elapsed = System.nanoTime() - start;
+    LatencyWindow window = LatencyWindow.over(load.recorder, measured);
     load.stop();
-    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, load.errors.get(), load.calls.get());
+    return new Result(window.perSecond(), window.latency(), load.errors.get(), load.calls.get());
   }
 
   private void start(int concurrency) {
