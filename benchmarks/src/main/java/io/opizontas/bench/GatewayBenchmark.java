@@ -28,7 +28,11 @@ import java.util.stream.Collectors;
  * <p>The gateway is the real distribution in its own process, started with {@code JAVA_OPTS} (by
  * default {@code -Xmx64m}); its RSS and CPU time are read from {@code /proc}. The client and the
  * backend are grpc-java (Netty) in this JVM, on loopback, exchanging raw byte messages. Every call
- * has a deadline, so a stuck scenario fails instead of hanging.
+ * has a deadline, so a stuck scenario fails instead of hanging. With {@code --paths=...,relay,...} a
+ * third path runs through a plain TCP relay ({@link ByteRelay}) in a process of its own: the floor
+ * of any user-space proxy on the machine.
+ *
+ * <p>Each path is warmed up before a scenario's rounds until its rate is steady ({@link WarmUp}).
  *
  * <p>Run it with {@code benchmarks/run.sh}; {@link Options#USAGE} lists the parameters.
  */
@@ -50,9 +54,12 @@ public final class GatewayBenchmark {
   private final Report report = new Report();
   private final Path self = Path.of("/proc", Long.toString(ProcessHandle.current().pid()));
   private ProcessWatch gatewayWatch;
+  private ProcessWatch relayWatch;
   private ManagedChannel direct;
+  private ManagedChannel viaRelay;
   private ManagedChannel viaGateway;
   private Report.Table cpuTable;
+  private Report.Table floorTable;
 
   private GatewayBenchmark(Options options) {
     this.options = options;
@@ -84,18 +91,28 @@ public final class GatewayBenchmark {
     System.out.printf("Gateway: %s with JAVA_OPTS=\"%s\" and%n%s%n", options.distribution(), options.gatewayJavaOpts(), toml);
     Instant started = Instant.now();
     try (GatewayProcess gateway = GatewayProcess.start(options.distribution(), config.toAbsolutePath(),
-        options.gatewayJavaOpts(), options.output().resolve("gateway.log"))) {
-      Thread stopGateway = new Thread(() -> {
+            options.gatewayJavaOpts(), options.output().resolve("gateway.log"));
+        RelayProcess relay = options.relay()
+            ? RelayProcess.start(backend.getPort(), options.gatewayJavaOpts(), options.output().resolve("relay.log"))
+            : null) {
+      Thread stopProxies = new Thread(() -> {
         try {
           gateway.close();
+          if (relay != null) {
+            relay.close();
+          }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
       });
-      Runtime.getRuntime().addShutdownHook(stopGateway);
+      Runtime.getRuntime().addShutdownHook(stopProxies);
       gatewayWatch = new ProcessWatch(gateway.pid());
       direct = channel(backend.getPort());
       viaGateway = channel(gateway.port());
+      if (relay != null) {
+        relayWatch = new ProcessWatch(relay.pid());
+        viaRelay = channel(relay.port());
+      }
       scenarios();
       if (options.runs("chain") && options.gateway()) {
         chain(backend.getPort());
@@ -118,6 +135,10 @@ public final class GatewayBenchmark {
       direct.shutdownNow();
       viaGateway.shutdownNow();
       gatewayWatch.close();
+      if (relay != null) {
+        viaRelay.shutdownNow();
+        relayWatch.close();
+      }
     } finally {
       backend.shutdownNow();
     }
@@ -219,7 +240,7 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts() + moreJavaOpts, options.output().resolve("gateway-" + file + ".log"))) {
       ManagedChannel viaChain = channel(filtered.port());
       try {
-        alternate(name, viaGateway, viaChain, threshold);
+        alternate(name, new Route("empty chain", viaGateway), new Route(what, viaChain), threshold);
       } finally {
         viaChain.shutdownNow();
       }
@@ -248,7 +269,7 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts(), options.output().resolve("gateway-no-metrics.log"))) {
       ManagedChannel withoutMetrics = channel(uncounted.port());
       try {
-        alternate(name, withoutMetrics, viaGateway, 0.95);
+        alternate(name, new Route("metrics off", withoutMetrics), new Route("metrics on", viaGateway), 0.95);
       } finally {
         withoutMetrics.shutdownNow();
       }
@@ -261,16 +282,14 @@ public final class GatewayBenchmark {
    *
    * @param threshold the right/left ratio below which the report flags the run; NaN for none
    */
-  private void alternate(String name, ManagedChannel left, ManagedChannel right, double threshold) throws Exception {
+  private void alternate(String name, Route left, Route right, double threshold) throws Exception {
     List<Double> leftQps = new ArrayList<>();
     List<Double> rightQps = new ArrayList<>();
-    for (ManagedChannel channel : List.of(left, right)) {
-      UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
-    }
+    warmUpUnary(name, List.of(left, right));
     for (int round = 0; round < options.rounds(); round++) {
-      leftQps.add(UnaryLoad.run(left, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+      leftQps.add(UnaryLoad.run(left.channel(), options.unaryConcurrency(), options.unarySize(),
           options.unaryDuration()).qps());
-      rightQps.add(UnaryLoad.run(right, options.unaryConcurrency(), options.unarySize(), Duration.ZERO,
+      rightQps.add(UnaryLoad.run(right.channel(), options.unaryConcurrency(), options.unarySize(),
           options.unaryDuration()).qps());
     }
     report.compare(name, "calls/s", leftQps, rightQps, threshold);
@@ -298,16 +317,18 @@ public final class GatewayBenchmark {
         ManagedChannel viaRoundRobin = channel(roundRobin.port());
         ManagedChannel viaLeastRequest = channel(leastRequest.port());
         try {
-          List<ManagedChannel> paths = new ArrayList<>(paths());
-          paths.addAll(List.of(viaRoundRobin, viaLeastRequest));
-          for (ManagedChannel channel : paths) {
-            UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+          List<Route> paths = new ArrayList<>();
+          if (options.direct()) {
+            paths.add(new Route("direct", direct));
           }
+          paths.addAll(List.of(new Route("gateway, 1 backend", viaGateway),
+              new Route("3 backends, round-robin", viaRoundRobin), new Route("3 backends, least-request", viaLeastRequest)));
+          warmUpUnary("balancing: " + unary, paths);
           Map<ManagedChannel, List<Double>> qps = new LinkedHashMap<>();
           for (int round = 0; round < options.rounds(); round++) {
-            for (ManagedChannel channel : paths) {
-              qps.computeIfAbsent(channel, c -> new ArrayList<>()).add(UnaryLoad.run(channel, options.unaryConcurrency(),
-                  options.unarySize(), Duration.ZERO, options.unaryDuration()).qps());
+            for (Route path : paths) {
+              qps.computeIfAbsent(path.channel(), c -> new ArrayList<>()).add(UnaryLoad.run(path.channel(),
+                  options.unaryConcurrency(), options.unarySize(), options.unaryDuration()).qps());
             }
           }
           List<Double> one = qps.get(viaGateway);
@@ -346,21 +367,35 @@ public final class GatewayBenchmark {
     T run(ManagedChannel channel) throws Exception;
   }
 
-  /** The runs of one scenario: same-index entries are one round, direct first, then the gateway. */
-  private record Rounds<T>(List<Measured<T>> direct, List<Measured<T>> gateway) {
+  /** A path calls take: its name in the output and the channel that takes it. */
+  private record Route(String name, ManagedChannel channel) {}
+
+  /**
+   * The runs of one scenario: same-index entries are one round, run in the order direct, relay,
+   * gateway (each list empty when its path is not chosen).
+   */
+  private record Rounds<T>(List<Measured<T>> direct, List<Measured<T>> relay, List<Measured<T>> gateway) {
     List<Double> direct(java.util.function.Function<T, Double> figure) {
-      return direct.stream().map(m -> figure.apply(m.result())).toList();
+      return figures(direct, figure);
+    }
+
+    List<Double> relay(java.util.function.Function<T, Double> figure) {
+      return figures(relay, figure);
     }
 
     List<Double> gateway(java.util.function.Function<T, Double> figure) {
-      return gateway.stream().map(m -> figure.apply(m.result())).toList();
+      return figures(gateway, figure);
+    }
+
+    private static <T> List<Double> figures(List<Measured<T>> runs, java.util.function.Function<T, Double> figure) {
+      return runs.stream().map(m -> figure.apply(m.result())).toList();
     }
 
     /** The gateway run with the highest RSS peak, and the direct run of its round. */
     int worstGatewayRound() {
       int worst = 0;
       for (int i = 1; i < gateway.size(); i++) {
-        if (gateway.get(i).gateway().maxKiB() > gateway.get(worst).gateway().maxKiB()) {
+        if (gateway.get(i).proxy().maxKiB() > gateway.get(worst).proxy().maxKiB()) {
           worst = i;
         }
       }
@@ -370,32 +405,89 @@ public final class GatewayBenchmark {
     double directBenchCpu(int round) {
       return round < direct.size() ? direct.get(round).benchCpu() : Double.NaN;
     }
+
+    List<Measured<T>> all() {
+      List<Measured<T>> all = new ArrayList<>(direct);
+      all.addAll(relay);
+      all.addAll(gateway);
+      return all;
+    }
   }
 
-  /** Runs {@code work} {@code rounds} times on each chosen path, alternating direct and gateway. */
-  private <T> Rounds<T> rounds(int rounds, Work<T> work) throws Exception {
+  /**
+   * Runs {@code work} {@code rounds} times on each chosen path, alternating direct, the relay (unless
+   * {@code withRelay} is false) and the gateway.
+   */
+  private <T> Rounds<T> rounds(int rounds, boolean withRelay, Work<T> work) throws Exception {
     List<Measured<T>> direct = new ArrayList<>();
+    List<Measured<T>> relay = new ArrayList<>();
     List<Measured<T>> gateway = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
       if (options.direct()) {
-        direct.add(measure(() -> work.run(this.direct)));
+        // The gateway's watch on a direct run: its idle cost, as before the relay existed.
+        direct.add(measure(gatewayWatch, () -> work.run(this.direct)));
+      }
+      if (withRelay && options.relay()) {
+        relay.add(measure(relayWatch, () -> work.run(viaRelay)));
       }
       if (options.gateway()) {
-        gateway.add(measure(() -> work.run(viaGateway)));
+        gateway.add(measure(gatewayWatch, () -> work.run(viaGateway)));
       }
     }
-    return new Rounds<>(direct, gateway);
+    return new Rounds<>(direct, relay, gateway);
   }
 
-  private List<ManagedChannel> paths() {
-    List<ManagedChannel> paths = new ArrayList<>();
+  /** The chosen paths of the scenarios the relay takes part in, in the order of a round. */
+  private List<Route> paths() {
+    List<Route> paths = new ArrayList<>();
     if (options.direct()) {
-      paths.add(direct);
+      paths.add(new Route("direct", direct));
+    }
+    if (options.relay()) {
+      paths.add(new Route("relay", viaRelay));
     }
     if (options.gateway()) {
-      paths.add(viaGateway);
+      paths.add(new Route("gateway", viaGateway));
     }
     return paths;
+  }
+
+  /** Unary load at --unary-concurrency on each path until its rate is steady, recorded in the report. */
+  private void warmUpUnary(String scenario, List<Route> paths) throws Exception {
+    for (Route path : paths) {
+      report.warmedUp(scenario, path.name(), "calls/s", UnaryLoad.warmUp(path.channel(), options.unaryConcurrency(),
+          options.unarySize(), options.unaryWarming()));
+    }
+  }
+
+  /**
+   * Issue 11: the scenario's figure on the three paths side by side, for what a plain relay costs
+   * against what the gateway costs: rates compared as ratios, latencies (µs) as what one path adds to
+   * the other. Nothing without the relay path.
+   */
+  private <T> void floor(String name, String metric, Rounds<T> rounds, java.util.function.Function<T, Double> figure) {
+    if (rounds.relay().isEmpty()) {
+      return;
+    }
+    if (floorTable == null) {
+      floorTable = report.table("A floor (issue 11): a plain TCP byte relay (ByteRelay: no HTTP/2 parsing, 64 KiB"
+              + " direct buffers, two blocking threads per connection, its own JVM with the gateway's JAVA_OPTS) in the"
+              + " path, beside direct and the gateway. Medians of the rounds; a rate's comparison is the median of the"
+              + " rounds' ratios, a latency's the median of the rounds' differences (µs added).",
+          "scenario", "figure", "direct", "relay", "gateway", "relay vs direct", "gateway vs direct", "gateway vs relay");
+    }
+    List<Double> direct = rounds.direct(figure);
+    List<Double> relay = rounds.relay(figure);
+    List<Double> gateway = rounds.gateway(figure);
+    boolean latency = metric.endsWith("µs");
+    java.util.function.BiFunction<List<Double>, List<Double>, String> versus = (below, above) -> {
+      double value = latency ? Report.added(below, above) : Report.ratio(below, above);
+      return Double.isNaN(value) ? "—" : latency ? String.format(Locale.ROOT, "%+.0f µs", value)
+          : String.format(Locale.ROOT, "%.2f", value);
+    };
+    report.row(floorTable, name, metric, Report.number(Report.median(direct)), Report.number(Report.median(relay)),
+        Report.number(Report.median(gateway)), versus.apply(direct, relay), versus.apply(direct, gateway),
+        versus.apply(relay, gateway));
   }
 
   private void unary(int concurrency) throws Exception {
@@ -405,12 +497,10 @@ public final class GatewayBenchmark {
     // as in the unary scenario, and their compile time stays out of the measured CPU per call. After
     // the unary scenario, the same processes have just run that warm-up and more.
     if (concurrency == options.unaryConcurrency() || !options.runs("unary")) {
-      for (ManagedChannel channel : paths()) {
-        UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
-      }
+      warmUpUnary(name, paths());
     }
-    Rounds<UnaryLoad.Result> rounds = rounds(options.rounds(), channel ->
-        UnaryLoad.run(channel, concurrency, options.unarySize(), Duration.ZERO, options.unaryDuration()));
+    Rounds<UnaryLoad.Result> rounds = rounds(options.rounds(), true, channel ->
+        UnaryLoad.run(channel, concurrency, options.unarySize(), options.unaryDuration()));
     // Issue 11's targets: 0.80 of direct with many calls in flight; with one, the added latency below.
     report.compare(name, "calls/s", rounds.direct(UnaryLoad.Result::qps), rounds.gateway(UnaryLoad.Result::qps),
         concurrency == 1 ? Double.NaN : 0.8);
@@ -424,10 +514,15 @@ public final class GatewayBenchmark {
       report.added(name, "p99 µs", rounds.direct(UnaryLoad.Result::p99Micros),
           rounds.gateway(UnaryLoad.Result::p99Micros), ADDED_P99_MICROS);
     }
+    floor(name, "calls/s", rounds, UnaryLoad.Result::qps);
+    if (concurrency == 1) {
+      floor(name, "p50 µs", rounds, UnaryLoad.Result::p50Micros);
+      floor(name, "p99 µs", rounds, UnaryLoad.Result::p99Micros);
+    }
     resources(name, rounds);
     cpuPer(name, "call", rounds, result -> (double) result.calls());
     long errors = 0;
-    for (Measured<UnaryLoad.Result> run : concat(rounds.direct(), rounds.gateway())) {
+    for (Measured<UnaryLoad.Result> run : rounds.all()) {
       errors += run.result().errors();
     }
     if (errors > 0) {
@@ -440,21 +535,24 @@ public final class GatewayBenchmark {
     String name = String.format(Locale.ROOT, "ping-pong %d B, %d streams, 1 message in flight each",
         options.unarySize(), options.pingPongStreams());
     System.out.println(name);
-    for (ManagedChannel channel : paths()) {
-      PingPong.run(channel, options.pingPongStreams(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
+    for (Route path : paths()) {
+      report.warmedUp(name, path.name(), "messages/s", PingPong.warmUp(path.channel(), options.pingPongStreams(),
+          options.unarySize(), options.unaryWarming()));
     }
-    Rounds<PingPong.Result> rounds = rounds(options.rounds(), channel ->
-        PingPong.run(channel, options.pingPongStreams(), options.unarySize(), Duration.ZERO, options.unaryDuration()));
+    Rounds<PingPong.Result> rounds = rounds(options.rounds(), true, channel ->
+        PingPong.run(channel, options.pingPongStreams(), options.unarySize(), options.unaryDuration()));
     report.compare(name, "messages/s", rounds.direct(PingPong.Result::messagesPerSecond),
         rounds.gateway(PingPong.Result::messagesPerSecond), 0.6);
     report.compare(name, "p50 µs", rounds.direct(PingPong.Result::p50Micros),
         rounds.gateway(PingPong.Result::p50Micros), Double.NaN);
     report.compare(name, "p99 µs", rounds.direct(PingPong.Result::p99Micros),
         rounds.gateway(PingPong.Result::p99Micros), Double.NaN);
+    floor(name, "messages/s", rounds, PingPong.Result::messagesPerSecond);
+    floor(name, "p50 µs", rounds, PingPong.Result::p50Micros);
     resources(name, rounds);
     cpuPer(name, "message", rounds, result -> (double) result.messages());
     long errors = 0;
-    for (Measured<PingPong.Result> run : concat(rounds.direct(), rounds.gateway())) {
+    for (Measured<PingPong.Result> run : rounds.all()) {
       errors += run.result().errors();
     }
     if (errors > 0) {
@@ -463,61 +561,70 @@ public final class GatewayBenchmark {
   }
 
   /**
-   * Issue 11: CPU time per unit of work (a call, a message), a figure much less noisy than a rate on a
-   * shared machine. Per round, the gateway process's CPU time over the round divided by the units
-   * the round completed; the median of the rounds. The benchmark JVM's own CPU per unit (client and
-   * backend) is given for both paths, for scale.
+   * Issue 11: CPU time per unit of work (a call, a message, a MiB), a figure much less noisy than a
+   * rate on a shared machine. Per round, the gateway process's CPU time over the round divided by the
+   * units the round completed; the median of the rounds. The relay's likewise, when it runs. The
+   * benchmark JVM's own CPU per unit (client and backend) is given for every path, for scale.
    */
   private <T> void cpuPer(String name, String unit, Rounds<T> rounds, java.util.function.Function<T, Double> units) {
-    if (rounds.gateway().isEmpty()) {
+    if (rounds.gateway().isEmpty() && rounds.relay().isEmpty()) {
       return;
     }
-    List<Double> gateway = new ArrayList<>();
-    List<Double> benchViaGateway = new ArrayList<>();
-    for (Measured<T> run : rounds.gateway()) {
-      double count = units.apply(run.result());
-      gateway.add(run.gateway().cpuSeconds() * 1e6 / count);
-      benchViaGateway.add(run.benchCpu() * 1e6 / count);
+    List<String> cells = new ArrayList<>(List.of(name, unit));
+    cells.addAll(proxyCpu(rounds.gateway(), units));
+    if (options.relay()) {
+      cells.addAll(proxyCpu(rounds.relay(), units));
     }
-    List<Double> benchDirect = new ArrayList<>();
-    for (Measured<T> run : rounds.direct()) {
-      benchDirect.add(run.benchCpu() * 1e6 / units.apply(run.result()));
+    cells.add(Report.number(Report.median(benchCpu(rounds.direct(), units))));
+    if (options.relay()) {
+      cells.add(Report.number(Report.median(benchCpu(rounds.relay(), units))));
     }
-    cpuRow(name, unit, gateway, benchDirect, benchViaGateway);
+    cells.add(Report.number(Report.median(benchCpu(rounds.gateway(), units))));
+    report.row(cpuTable(), cells.toArray(String[]::new));
   }
 
-  private void cpuRow(String name, String unit, List<Double> gateway, List<Double> benchDirect,
-      List<Double> benchViaGateway) {
+  /** A proxy's CPU per unit: the median of its rounds, and every round. */
+  private static <T> List<String> proxyCpu(List<Measured<T>> runs, java.util.function.Function<T, Double> units) {
+    List<Double> perUnit = runs.stream().map(run -> run.proxy().cpuSeconds() * 1e6 / units.apply(run.result())).toList();
+    return List.of(Report.number(Report.median(perUnit)), String.join(", ", perUnit.stream().map(Report::number).toList()));
+  }
+
+  /** This JVM's (client and backend) CPU per unit in each of {@code runs}. */
+  private static <T> List<Double> benchCpu(List<Measured<T>> runs, java.util.function.Function<T, Double> units) {
+    return runs.stream().map(run -> run.benchCpu() * 1e6 / units.apply(run.result())).toList();
+  }
+
+  private Report.Table cpuTable() {
     if (cpuTable == null) {
+      List<String> header = new ArrayList<>(List.of("scenario", "unit", "gateway CPU per unit", "every round"));
+      if (options.relay()) {
+        header.addAll(List.of("relay CPU per unit", "every round"));
+      }
+      header.add("client + backend, direct");
+      if (options.relay()) {
+        header.add("client + backend, via relay");
+      }
+      header.add("client + backend, via gateway");
       cpuTable = report.table("CPU time per unit of work (issue 11), in µs: per round, the process's user + system CPU"
               + " time (/proc/PID/stat, 10 ms ticks) over the round ÷ the units the round completed; medians of the"
-              + " rounds. Client + backend is this JVM, for scale.",
-          "scenario", "unit", "gateway CPU per unit", "every round", "client + backend, direct", "client + backend, via gateway");
+              + " rounds. Client + backend is this JVM, for scale.", header.toArray(String[]::new));
     }
-    report.row(cpuTable, name, unit, Report.number(Report.median(gateway)),
-        String.join(", ", gateway.stream().map(Report::number).toList()),
-        Report.number(Report.median(benchDirect)), Report.number(Report.median(benchViaGateway)));
+    return cpuTable;
   }
 
   /**
-   * Lets both JITs compile the streaming paths before anything is timed: 256 MiB transfers, each
-   * way and on each path, until the warm-up time has passed.
+   * Lets every process's JIT compile the streaming paths before anything is timed: on each path,
+   * back-to-back 256 MiB uploads until their rate is steady, then downloads likewise.
    */
   private void warmUpStreams() throws Exception {
-    System.out.printf("stream warm-up: %d s up and %d s down on each path%n", options.streamWarmUp().toSeconds(),
-        options.streamWarmUp().toSeconds());
     long bytes = 256L << 20;
     Duration timeout = streamTimeout(bytes);
-    for (ManagedChannel channel : paths()) {
-      for (boolean up : new boolean[] {true, false}) {
-        long end = System.nanoTime() + options.streamWarmUp().toNanos();
-        do {
-          if (up) {
-            StreamTransfer.upload(channel, bytes, options.messageSize(), timeout);
-          } else {
-            StreamTransfer.download(channel, bytes, options.messageSize(), 0, timeout);
-          }
-        } while (System.nanoTime() < end);
+    for (Route path : paths()) {
+      for (String kind : List.of("upload", "download")) {
+        WarmUp.Outcome outcome = options.streamWarming().untilSteady(() -> StreamTransfer.window(() -> kind.equals("upload")
+            ? StreamTransfer.upload(path.channel(), bytes, options.messageSize(), timeout)
+            : StreamTransfer.download(path.channel(), bytes, options.messageSize(), 0, timeout)));
+        report.warmedUp(streamName(kind, bytes, options.messageSize()), path.name(), "MB/s", outcome);
       }
     }
   }
@@ -528,18 +635,20 @@ public final class GatewayBenchmark {
     System.out.println(name);
     Rounds<StreamTransfer.Result> rounds;
     try {
-      rounds = rounds(options.rounds(), transfer);
+      rounds = rounds(options.rounds(), true, transfer);
     } catch (Exception failure) {
       report.verdict(passes, failure.toString(), false);
       return;
     }
     report.compare(name, "MB/s", rounds.direct(StreamTransfer.Result::megabytesPerSecond),
         rounds.gateway(StreamTransfer.Result::megabytesPerSecond), 0.85);
+    floor(name, "MB/s", rounds, StreamTransfer.Result::megabytesPerSecond);
+    cpuPer(name, "MiB", rounds, result -> result.bytes() / (double) (1 << 20));
     if (!rounds.gateway().isEmpty()) {
       resources(name, rounds);
       report.verdict(passes, rounds.gateway().size() + " × " + bytes(options.streamBytes()) + ", every byte counted", true);
       flat(name, rounds);
-      writeSeries(kind, rounds.gateway().get(rounds.worstGatewayRound()).gateway());
+      writeSeries(kind, rounds.gateway().get(rounds.worstGatewayRound()).proxy());
     }
   }
 
@@ -550,14 +659,14 @@ public final class GatewayBenchmark {
     Duration timeout = Duration.ofSeconds(30)
         .plusMillis(2 * options.slowBytes() * 1000 / options.slowBytesPerSecond());
     // One round: the reader's pace, not the machine, sets the figures.
-    Rounds<StreamTransfer.Result> rounds = rounds(1, channel ->
+    Rounds<StreamTransfer.Result> rounds = rounds(1, false, channel ->
         StreamTransfer.download(channel, options.slowBytes(), options.messageSize(), options.slowBytesPerSecond(), timeout));
     report.compare(name, "MB/s", rounds.direct(StreamTransfer.Result::megabytesPerSecond),
         rounds.gateway(StreamTransfer.Result::megabytesPerSecond), Double.NaN);
     if (!rounds.gateway().isEmpty()) {
       resources(name, rounds);
       flat(name, rounds);
-      writeSeries("slow", rounds.gateway().get(0).gateway());
+      writeSeries("slow", rounds.gateway().get(0).proxy());
     }
   }
 
@@ -567,7 +676,7 @@ public final class GatewayBenchmark {
     }
     int worst = rounds.worstGatewayRound();
     Measured<?> run = rounds.gateway().get(worst);
-    report.resources(name, run.gateway(), rounds.directBenchCpu(worst), run.benchCpu());
+    report.resources(name, run.proxy(), rounds.directBenchCpu(worst), run.benchCpu());
   }
 
   /**
@@ -578,8 +687,8 @@ public final class GatewayBenchmark {
     long worstGrowth = Long.MIN_VALUE;
     String figure = "";
     for (Measured<?> run : rounds.gateway()) {
-      long first = run.gateway().maxKiB(0, 0.5);
-      long second = run.gateway().maxKiB(0.5, 1);
+      long first = run.proxy().maxKiB(0, 0.5);
+      long second = run.proxy().maxKiB(0.5, 1);
       if (second - first > worstGrowth) {
         worstGrowth = second - first;
         figure = "peak " + Report.mib(first) + " in the first half, " + Report.mib(second) + " in the second";
@@ -587,12 +696,6 @@ public final class GatewayBenchmark {
     }
     report.verdict("gateway RSS flat during " + name + " (growth ≤ " + Report.mib(FLAT_TOLERANCE_KIB) + ")", figure,
         worstGrowth <= FLAT_TOLERANCE_KIB);
-  }
-
-  private static <T> List<T> concat(List<T> a, List<T> b) {
-    List<T> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
   }
 
   private void writeSeries(String kind, ProcessWatch.Usage usage) throws IOException {
@@ -607,10 +710,17 @@ public final class GatewayBenchmark {
     return Duration.ofSeconds(30).plusMillis(bytes / 10_000);
   }
 
-  private record Measured<T>(T result, ProcessWatch.Usage gateway, double benchCpu) {}
+  /**
+   * One run of a scenario.
+   *
+   * @param proxy what the watched proxy process used meanwhile: the relay on the relay path, the
+   *     gateway otherwise (idle on the direct path)
+   * @param benchCpu this JVM's (client and backend) CPU seconds meanwhile
+   */
+  private record Measured<T>(T result, ProcessWatch.Usage proxy, double benchCpu) {}
 
-  private <T> Measured<T> measure(Callable<T> work) throws Exception {
-    ProcessWatch.Window window = gatewayWatch.begin();
+  private <T> Measured<T> measure(ProcessWatch proxy, Callable<T> work) throws Exception {
+    ProcessWatch.Window window = proxy.begin();
     double cpu = ProcessWatch.cpuSeconds(self);
     T result = work.call();
     return new Measured<>(result, window.end(), ProcessWatch.cpuSeconds(self) - cpu);
@@ -668,18 +778,24 @@ public final class GatewayBenchmark {
     return String.format(Locale.ROOT, """
         Run %s, %d s; %d CPUs (%s), Java %s (%s).
         Gateway JAVA_OPTS="%s"; settings: %s.
-        %d rounds. Unary: %d B, %d in flight, %s warm-up per path, then %s per round; ping-pong: %d streams, same times.
-        Streams: %s messages, %s warm-up each way on each path.%s
+        %d rounds, paths %s. Unary: %d B, %d in flight, warm-up per path until steady (at least %s, at most %s), then %s
+        per round; ping-pong: %d streams, same times. Streams: %s messages, warm-up each way on each path until steady
+        (at least %s, at most %s).%s
 
         """,
         started, Duration.between(started, Instant.now()).toSeconds(), Runtime.getRuntime().availableProcessors(),
         cpuModel(), System.getProperty("java.version"), System.getProperty("java.vm.name"),
         options.gatewayJavaOpts(), options.gatewaySettings().isEmpty() ? "defaults" : String.join(", ", options.gatewaySettings()),
-        options.rounds(), options.unarySize(), options.unaryConcurrency(), options.unaryWarmUp().toSeconds() + " s",
-        options.unaryDuration().toSeconds() + " s", options.pingPongStreams(), bytes(options.messageSize()),
-        options.streamWarmUp().toSeconds() + " s", !options.runs("tls") ? "" : String.format(Locale.ROOT,
+        options.rounds(), paths().stream().map(Route::name).collect(Collectors.joining(", ")), options.unarySize(),
+        options.unaryConcurrency(), seconds(options.unaryWarmUp()), seconds(options.warmUpMax()),
+        seconds(options.unaryDuration()), options.pingPongStreams(), bytes(options.messageSize()),
+        seconds(options.streamWarmUp()), seconds(options.warmUpMax()), !options.runs("tls") ? "" : String.format(Locale.ROOT,
             "%nTLS: mutual TLS on both legs; streams of %s; new connections on %d threads, %s ms per round.",
             bytes(options.tlsStreamBytes()), options.handshakeConcurrency(), options.handshakeDuration().toMillis()));
+  }
+
+  private static String seconds(Duration duration) {
+    return duration.toSeconds() + " s";
   }
 
   /** The unary scenarios' name in the report (the tls scenario looks their ratios up by it). */

@@ -10,13 +10,15 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The gateway under test, as users run it: the distribution's {@code bin/opizontas run --config
  * FILE} in a process of its own, with its JVM options in {@code JAVA_OPTS}. It binds port 0; the
- * port is read from its start-up log line. Its output goes to a log file.
+ * port is read from its start-up log line. Its output goes to a log file. The same start-up
+ * machinery starts the reference {@link RelayProcess}.
  */
 final class GatewayProcess implements AutoCloseable {
 
@@ -49,38 +51,70 @@ final class GatewayProcess implements AutoCloseable {
     if (!Files.isExecutable(launcher)) {
       throw new IllegalArgumentException(launcher + " is not executable: build the distribution first");
     }
-    ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "run", "--config", config.toString())
-        .redirectErrorStream(true);
+    ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "run", "--config", config.toString());
     builder.environment().put("JAVA_OPTS", javaOpts);
-    Process process = builder.start();
-    CompletableFuture<int[]> port = new CompletableFuture<>();
-    Thread pump = new Thread(() -> copyOutput(process, log, port), "gateway-output");
+    Started started = start(builder, log, "the gateway", line -> {
+      Matcher listening = LISTENING.matcher(line);
+      if (!listening.find()) {
+        return null;
+      }
+      Matcher tls = TLS_LISTENING.matcher(line);
+      return new int[] {Integer.parseInt(listening.group(1)), tls.find() ? Integer.parseInt(tls.group(1)) : -1};
+    });
+    return new GatewayProcess(started.process(), started.ports(), log);
+  }
+
+  /** A process started by {@link #start(ProcessBuilder, Path, String, Function)}, and the ports it announced. */
+  record Started(Process process, int[] ports) {}
+
+  /**
+   * Starts a process that announces where it listens on a line of its output, and returns once it
+   * has. Its output (standard error too) goes to {@code log}.
+   *
+   * @param what the process, for the error if it does not start
+   * @param announced the ports a line announces; null for any other line
+   */
+  static Started start(ProcessBuilder builder, Path log, String what, Function<String, int[]> announced)
+      throws Exception {
+    Process process = builder.redirectErrorStream(true).start();
+    CompletableFuture<int[]> ports = new CompletableFuture<>();
+    Thread pump = new Thread(() -> copyOutput(process, log, announced, ports), "process-output");
     pump.setDaemon(true);
     pump.start();
     try {
-      return new GatewayProcess(process, port.get(30, TimeUnit.SECONDS), log);
+      return new Started(process, ports.get(30, TimeUnit.SECONDS));
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       process.destroyForcibly();
-      throw new IllegalStateException("the gateway did not start; see " + log, e);
+      throw new IllegalStateException(what + " did not start; see " + log, e);
     }
   }
 
-  /** Copies the gateway's output to the log file, and learns its port on the way. */
-  private static void copyOutput(Process process, Path log, CompletableFuture<int[]> port) {
+  /** Copies a process's output to the log file, and learns its ports on the way. */
+  private static void copyOutput(Process process, Path log, Function<String, int[]> announced,
+      CompletableFuture<int[]> ports) {
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
       String line;
       while ((line = lines.readLine()) != null) {
         out.println(line);
-        Matcher listening = LISTENING.matcher(line);
-        if (!port.isDone() && listening.find()) {
-          Matcher tls = TLS_LISTENING.matcher(line);
-          port.complete(new int[] {Integer.parseInt(listening.group(1)), tls.find() ? Integer.parseInt(tls.group(1)) : -1});
+        if (!ports.isDone()) {
+          int[] found = announced.apply(line);
+          if (found != null) {
+            ports.complete(found);
+          }
         }
       }
-      port.completeExceptionally(new IllegalStateException("the gateway exited with " + process.waitFor()));
+      ports.completeExceptionally(new IllegalStateException("the process exited with " + process.waitFor()));
     } catch (IOException | InterruptedException e) {
-      port.completeExceptionally(e);
+      ports.completeExceptionally(e);
+    }
+  }
+
+  /** SIGTERM (a graceful stop), then SIGKILL if it has not exited within ten seconds. */
+  static void stop(Process process) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
 
@@ -119,9 +153,6 @@ final class GatewayProcess implements AutoCloseable {
   /** SIGTERM (a graceful stop), then SIGKILL if it has not exited within ten seconds. */
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    stop(process);
   }
 }

@@ -25,6 +25,7 @@ record Options(
     Duration unaryDuration,
     long streamBytes,
     Duration streamWarmUp,
+    Duration warmUpMax,
     int messageSize,
     long slowBytes,
     long slowBytesPerSecond,
@@ -41,7 +42,7 @@ record Options(
       "metrics", "accesslog", "balancing", "tls", "scaling");
   /** Every scenario but {@code scaling}, which takes minutes and is run on purpose. */
   static final String DEFAULT_SCENARIOS = "unary,unary1,pingpong,upload,download,slow,chain,metrics,accesslog,balancing,tls";
-  static final Set<String> ALL_PATHS = Set.of("direct", "gateway");
+  static final Set<String> ALL_PATHS = Set.of("direct", "relay", "gateway");
 
   static final String USAGE = """
       GatewayBenchmark --distribution=DIR [--name=value ...]
@@ -71,15 +72,24 @@ record Options(
                                     scaling: gateway RSS, CPU, files and threads with many
                                     idle connections, many open streams, many endpoints;
                                     several minutes, so only when named (issue 11)
-        --paths=LIST                direct,gateway; one alone is for profiling            both
+        --paths=LIST                of direct,relay,gateway; one alone is for profiling   direct,gateway
+                                    relay: a plain TCP byte relay (ByteRelay, no HTTP/2)
+                                    in its own JVM with --gateway-java-opts, the floor of
+                                    any user-space proxy here; in unary, unary1, pingpong,
+                                    upload and download (issue 11)
         --rounds=N                  measured rounds of every scenario but slow, each
-                                    alternating direct and gateway; medians are reported  3
+                                    alternating direct, relay, gateway; medians reported  3
         --unary-concurrency=N       outstanding unary calls                               32
         --unary-size=SIZE           unary request and response payload                    100B
-        --unary-warmup=DURATION     unmeasured unary load before measuring                5s
+        --unary-warmup=DURATION     the least unmeasured unary load on each path before
+                                    measuring; it goes on until the rate of calls is
+                                    steady (3 windows of 1 s within 5 %)                  5s
         --unary-duration=DURATION   measured unary load per round                         5s
         --stream-bytes=SIZE         bytes of the upload and of the download               2GiB
-        --stream-warmup=DURATION    unmeasured 256 MiB uploads and downloads, each way    5s
+        --stream-warmup=DURATION    the least time of unmeasured 256 MiB uploads, then
+                                    downloads, on each path; each goes on until steady
+                                    (3 windows of 1 s of transfers within 5 %)            5s
+        --warmup-max=DURATION       the most any warm-up runs, steady or not              60s
         --message-size=SIZE         message size of the streams                           32KiB
         --slow-bytes=SIZE           bytes the slow reader reads                           1GiB
         --slow-rate=SIZE            the slow reader's bytes per second                    10000000
@@ -126,6 +136,7 @@ record Options(
         duration(values.getOrDefault("unary-duration", "5s")),
         size(values.getOrDefault("stream-bytes", "2GiB")),
         duration(values.getOrDefault("stream-warmup", "5s")),
+        duration(values.getOrDefault("warmup-max", "60s")),
         (int) size(values.getOrDefault("message-size", "32KiB")),
         size(values.getOrDefault("slow-bytes", "1GiB")),
         size(values.getOrDefault("slow-rate", "10000000")),
@@ -138,12 +149,15 @@ record Options(
         duration(values.getOrDefault("handshake-duration", "3s")),
         Integer.parseInt(values.getOrDefault("handshake-concurrency", "4")));
     values.keySet().removeAll(Set.of("distribution", "output", "gateway-java-opts", "scenarios", "paths", "rounds", "unary-concurrency",
-        "unary-size", "unary-warmup", "unary-duration", "stream-bytes", "stream-warmup", "message-size",
+        "unary-size", "unary-warmup", "unary-duration", "stream-bytes", "stream-warmup", "warmup-max", "message-size",
         "slow-bytes", "slow-rate", "pingpong-streams", "scaling-connections", "scaling-streams", "scaling-endpoints",
         "scaling-hold", "tls-stream-bytes", "handshake-duration", "handshake-concurrency"));
     if (!values.isEmpty()) {
       throw new IllegalArgumentException("unknown option(s) " + values.keySet() + "\n" + USAGE);
     }
+    // Refuses a maximum below a minimum now rather than after minutes of running.
+    options.unaryWarming();
+    options.streamWarming();
     return options;
   }
 
@@ -157,6 +171,20 @@ record Options(
 
   boolean gateway() {
     return paths.contains("gateway");
+  }
+
+  boolean relay() {
+    return paths.contains("relay");
+  }
+
+  /** How long each path's unary (and ping-pong) load is warmed up. */
+  WarmUp unaryWarming() {
+    return new WarmUp(unaryWarmUp, warmUpMax);
+  }
+
+  /** How long each path's uploads, then downloads, are warmed up. */
+  WarmUp streamWarming() {
+    return new WarmUp(streamWarmUp, warmUpMax);
   }
 
   private static String required(Map<String, String> values, String name) {

@@ -14,20 +14,21 @@ import org.HdrHistogram.Recorder;
 
 /**
  * Latency-bound streaming: {@code streams} bidi calls to {@code Chat}, each with exactly one message
- * in flight (send, wait for the echo, send the next), for a warm-up and then a measured period. A
+ * in flight (send, wait for the echo, send the next), either to warm a path up (until its rate is
+ * steady, see {@link WarmUp}) or for a measured period. A
  * message's latency is its round trip, from sending it to receiving its echo.
  */
 final class PingPong {
 
   private static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(1);
-  /** Beyond warm-up and measurement, how long the streams may take to start and end. */
+  /** Beyond the load's own time, how long the streams may take to start and end. */
   private static final Duration SLACK = Duration.ofSeconds(30);
 
   /**
    * @param messagesPerSecond round trips completed per second during the measured period
    * @param latencyNanos the round trip of each message completed during the measured period
    * @param errors streams that ended with a status other than OK
-   * @param messages round trips completed during the whole run (warm-up and drain included): the
+   * @param messages round trips completed during the whole run (the drain included): the
    *     divisor of a process's CPU time over the same run
    */
   record Result(double messagesPerSecond, Histogram latencyNanos, long errors, long messages) {
@@ -54,29 +55,37 @@ final class PingPong {
     this.payload = new byte[size];
   }
 
-  static Result run(Channel channel, int streams, int size, Duration warmUp, Duration measured)
-      throws InterruptedException {
-    return new PingPong(channel, size).run(streams, warmUp, measured);
+  /** Unmeasured streams on {@code channel} until {@code warmUp} finds their rate of messages steady. */
+  static WarmUp.Outcome warmUp(Channel channel, int streams, int size, WarmUp warmUp) throws Exception {
+    PingPong load = new PingPong(channel, size);
+    load.start(streams, warmUp.max());
+    WarmUp.Outcome outcome = warmUp.untilSteady(load.messages::get);
+    load.stop();
+    return outcome;
   }
 
-  private Result run(int streams, Duration warmUp, Duration measured) throws InterruptedException {
+  static Result run(Channel channel, int streams, int size, Duration measured) throws InterruptedException {
+    PingPong load = new PingPong(channel, size);
+    load.start(streams, measured);
+    LatencyWindow window = LatencyWindow.over(load.recorder, measured);
+    load.stop();
+    return new Result(window.perSecond(), window.latency(), load.errors.get(), load.messages.get());
+  }
+
+  /** Opens the streams, with a deadline of {@code longest} (the most the load will run) and some slack. */
+  private void start(int streams, Duration longest) {
     ended = new CountDownLatch(streams);
-    CallOptions deadline = CallOptions.DEFAULT.withDeadlineAfter(
-        warmUp.plus(measured).plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
+    CallOptions deadline = CallOptions.DEFAULT.withDeadlineAfter(longest.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
     for (int i = 0; i < streams; i++) {
       new Stream(channel.newCall(BenchService.CHAT, deadline)).start();
     }
-    Thread.sleep(warmUp.toMillis());
-    recorder.getIntervalHistogram();
-    long start = System.nanoTime();
-    Thread.sleep(measured.toMillis());
-    Histogram latency = recorder.getIntervalHistogram();
-    long elapsed = System.nanoTime() - start;
+  }
+
+  private void stop() throws InterruptedException {
     running = false;
     if (!ended.await(SLACK.toSeconds(), TimeUnit.SECONDS)) {
       throw new IllegalStateException("ping-pong streams still open after the run");
     }
-    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, errors.get(), messages.get());
   }
 
   /**

@@ -22,12 +22,17 @@ final class Report {
     }
 
     double ratio() {
-      List<Double> ratios = new ArrayList<>();
-      for (int i = 0; i < Math.min(direct.size(), gateway.size()); i++) {
-        ratios.add(gateway.get(i) / direct.get(i));
-      }
-      return median(ratios);
+      return Report.ratio(direct, gateway);
     }
+  }
+
+  /** The median of the rounds' {@code above / below}: same-index entries are one round. NaN if none. */
+  static double ratio(List<Double> below, List<Double> above) {
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < Math.min(below.size(), above.size()); i++) {
+      ratios.add(above.get(i) / below.get(i));
+    }
+    return median(ratios);
   }
 
   static double median(List<Double> values) {
@@ -51,12 +56,17 @@ final class Report {
    */
   record Added(String scenario, String metric, List<Double> direct, List<Double> gateway, double maxAdded) {
     double added() {
-      List<Double> differences = new ArrayList<>();
-      for (int i = 0; i < Math.min(direct.size(), gateway.size()); i++) {
-        differences.add(gateway.get(i) - direct.get(i));
-      }
-      return median(differences);
+      return Report.added(direct, gateway);
     }
+  }
+
+  /** The median of the rounds' {@code above - below}: same-index entries are one round. NaN if none. */
+  static double added(List<Double> below, List<Double> above) {
+    List<Double> differences = new ArrayList<>();
+    for (int i = 0; i < Math.min(below.size(), above.size()); i++) {
+      differences.add(above.get(i) - below.get(i));
+    }
+    return median(differences);
   }
 
   /** A table of its own (CPU per call, the scaling curve): a title, a header, rows of cells. */
@@ -67,6 +77,7 @@ final class Report {
   private final List<Verdict> verdicts = new ArrayList<>();
   private final List<Added> added = new ArrayList<>();
   private final List<Table> tables = new ArrayList<>();
+  private Table warmUps;
 
   void compare(String scenario, String metric, List<Double> direct, List<Double> gateway, double minRatio) {
     Comparison comparison = new Comparison(scenario, metric, direct, gateway, minRatio);
@@ -106,6 +117,20 @@ final class Report {
   void row(Table table, String... cells) {
     table.rows().add(List.of(cells));
     System.out.println("  " + String.join(" | ", cells));
+  }
+
+  /** Records how long one path's warm-up before a scenario took, and whether its rate became steady. */
+  void warmedUp(String scenario, String path, String unit, WarmUp.Outcome outcome) {
+    if (warmUps == null) {
+      warmUps = table(String.format(Locale.ROOT, "Warm-ups: each path's unmeasured load before a scenario's rounds, until"
+              + " its rate was steady (the last %d windows within %d %% of one another, after the warm-up's minimum) or"
+              + " --warmup-max passed; a window is %d s of load (for streams: back-to-back 256 MiB transfers, the last one"
+              + " ending the window).",
+              WarmUp.STEADY_WINDOWS, WarmUp.TOLERANCE_PERCENT, WarmUp.WINDOW.toSeconds()),
+          "scenario", "path", "took", "steady", "last window", "every window");
+    }
+    row(warmUps, scenario, path, String.format(Locale.ROOT, "%.1f s", outcome.took().toMillis() / 1000.0),
+        outcome.steady() ? "yes" : "**no**", number(outcome.lastRate()) + " " + unit, numbers(outcome.rates()));
   }
 
   void verdict(String target, String figure, boolean met) {

@@ -209,8 +209,9 @@ final class Scaling {
       }
       int concurrency = options.unaryConcurrency();
       int size = options.unarySize();
-      for (ManagedChannel channel : channels.values()) {
-        UnaryLoad.run(channel, concurrency, size, options.unaryWarmUp(), Duration.ZERO);
+      for (Map.Entry<Integer, ManagedChannel> path : channels.entrySet()) {
+        report.warmedUp("scaling: unary to N endpoints", path.getKey() == 0 ? "direct" : path.getKey() + " endpoints",
+            "calls/s", UnaryLoad.warmUp(path.getValue(), concurrency, size, options.unaryWarming()));
       }
       Map<Integer, List<Double>> qps = new LinkedHashMap<>();
       Map<Integer, List<Double>> cpuPerCall = new LinkedHashMap<>();
@@ -219,7 +220,7 @@ final class Scaling {
         for (Map.Entry<Integer, ManagedChannel> path : channels.entrySet()) {
           ProcessWatch watch = path.getKey() == 0 ? null : new ProcessWatch(gateways.get(index++).pid());
           double before = watch == null ? 0 : watch.cpuSeconds();
-          UnaryLoad.Result result = UnaryLoad.run(path.getValue(), concurrency, size, Duration.ZERO, options.unaryDuration());
+          UnaryLoad.Result result = UnaryLoad.run(path.getValue(), concurrency, size, options.unaryDuration());
           qps.computeIfAbsent(path.getKey(), k -> new ArrayList<>()).add(result.qps());
           if (watch != null) {
             cpuPerCall.computeIfAbsent(path.getKey(), k -> new ArrayList<>())

@@ -35,6 +35,19 @@ final class StreamTransfer {
 
   private StreamTransfer() {}
 
+  /**
+   * One warm-up window of streams ({@link WarmUp}): transfers back to back until {@link WarmUp#WINDOW}
+   * has passed, and their MB/s together.
+   */
+  static double window(java.util.concurrent.Callable<Result> transfer) throws Exception {
+    long start = System.nanoTime();
+    long bytes = 0;
+    do {
+      bytes += transfer.call().bytes();
+    } while (System.nanoTime() - start < WarmUp.WINDOW.toNanos());
+    return bytes / ((System.nanoTime() - start) / 1e9) / 1e6;
+  }
+
   /** Client streaming: sends {@code bytes} as messages of {@code messageSize}; the backend counts. */
   static Result upload(Channel channel, long bytes, int messageSize, Duration timeout) throws Exception {
     ClientCall<byte[], byte[]> call = channel.newCall(BenchService.UPLOAD, deadline(timeout));

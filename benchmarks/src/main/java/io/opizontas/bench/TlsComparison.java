@@ -130,11 +130,12 @@ final class TlsComparison {
   private void unary(ManagedChannel direct, ManagedChannel viaGateway) throws Exception {
     String name = "tls: " + GatewayBenchmark.unaryName(options.unarySize(), options.unaryConcurrency());
     System.out.println(name);
-    for (ManagedChannel channel : List.of(direct, viaGateway)) {
-      UnaryLoad.run(channel, options.unaryConcurrency(), options.unarySize(), options.unaryWarmUp(), Duration.ZERO);
-    }
+    report.warmedUp(name, "direct", "calls/s",
+        UnaryLoad.warmUp(direct, options.unaryConcurrency(), options.unarySize(), options.unaryWarming()));
+    report.warmedUp(name, "gateway", "calls/s",
+        UnaryLoad.warmUp(viaGateway, options.unaryConcurrency(), options.unarySize(), options.unaryWarming()));
     Rounds<UnaryLoad.Result> rounds = rounds(direct, viaGateway, channel -> UnaryLoad.run(channel,
-        options.unaryConcurrency(), options.unarySize(), Duration.ZERO, options.unaryDuration()));
+        options.unaryConcurrency(), options.unarySize(), options.unaryDuration()));
     report.compare(name, "calls/s", rounds.direct(UnaryLoad.Result::qps), rounds.gateway(UnaryLoad.Result::qps), Double.NaN);
     report.compare(name, "p50 µs", rounds.direct(UnaryLoad.Result::p50Micros),
         rounds.gateway(UnaryLoad.Result::p50Micros), Double.NaN);
@@ -147,14 +148,22 @@ final class TlsComparison {
     }
   }
 
-  /** One unmeasured 256 MiB transfer each way on each path (or the stream size, if smaller), then the rounds. */
+  /**
+   * Unmeasured 256 MiB transfers (or of the stream size, if smaller) each way on each path until
+   * their rates are steady ({@link WarmUp}), then the rounds.
+   */
   private void streams(ManagedChannel direct, ManagedChannel viaGateway) throws Exception {
     long bytes = options.tlsStreamBytes();
     Duration timeout = Duration.ofSeconds(30).plusMillis(bytes / 10_000);
     long warmUp = Math.min(bytes, 256L << 20);
-    for (ManagedChannel channel : List.of(direct, viaGateway)) {
-      StreamTransfer.upload(channel, warmUp, options.messageSize(), timeout);
-      StreamTransfer.download(channel, warmUp, options.messageSize(), 0, timeout);
+    for (String kind : List.of("upload", "download")) {
+      for (ManagedChannel channel : List.of(direct, viaGateway)) {
+        WarmUp.Outcome outcome = options.streamWarming().untilSteady(() -> StreamTransfer.window(() -> kind.equals("upload")
+            ? StreamTransfer.upload(channel, warmUp, options.messageSize(), timeout)
+            : StreamTransfer.download(channel, warmUp, options.messageSize(), 0, timeout)));
+        report.warmedUp("tls: " + GatewayBenchmark.streamName(kind, warmUp, options.messageSize()),
+            channel == direct ? "direct" : "gateway", "MB/s", outcome);
+      }
     }
     for (String kind : List.of("upload", "download")) {
       String name = "tls: " + GatewayBenchmark.streamName(kind, bytes, options.messageSize());

@@ -13,7 +13,8 @@ import org.HdrHistogram.Recorder;
 
 /**
  * Unary calls at a fixed concurrency: each of {@code concurrency} loops starts its next call as soon
- * as the previous one completes (closed loop), for a warm-up and then a measured period.
+ * as the previous one completes (closed loop), either to warm a path up (until its rate is steady,
+ * see {@link WarmUp}) or for a measured period.
  */
 final class UnaryLoad {
 
@@ -24,8 +25,8 @@ final class UnaryLoad {
   /**
    * @param qps completed calls per second during the measured period
    * @param latencyNanos the latency of each call completed during the measured period
-   * @param errors calls that failed during the whole run (warm-up included)
-   * @param calls calls that ended during the whole run (warm-up and the last calls' drain included):
+   * @param errors calls that failed during the whole run
+   * @param calls calls that ended during the whole run (the last calls' drain included):
    *     the divisor of a process's CPU time over the same run
    */
   record Result(double qps, Histogram latencyNanos, long errors, long calls) {
@@ -52,27 +53,35 @@ final class UnaryLoad {
     this.payload = new byte[size];
   }
 
-  static Result run(Channel channel, int concurrency, int size, Duration warmUp, Duration measured)
-      throws InterruptedException {
-    return new UnaryLoad(channel, size).run(concurrency, warmUp, measured);
+  /** Unmeasured load on {@code channel} until {@code warmUp} finds its rate of calls steady. */
+  static WarmUp.Outcome warmUp(Channel channel, int concurrency, int size, WarmUp warmUp) throws Exception {
+    UnaryLoad load = new UnaryLoad(channel, size);
+    load.start(concurrency);
+    WarmUp.Outcome outcome = warmUp.untilSteady(load.calls::get);
+    load.stop();
+    return outcome;
   }
 
-  private Result run(int concurrency, Duration warmUp, Duration measured) throws InterruptedException {
+  static Result run(Channel channel, int concurrency, int size, Duration measured) throws InterruptedException {
+    UnaryLoad load = new UnaryLoad(channel, size);
+    load.start(concurrency);
+    LatencyWindow window = LatencyWindow.over(load.recorder, measured);
+    load.stop();
+    return new Result(window.perSecond(), window.latency(), load.errors.get(), load.calls.get());
+  }
+
+  private void start(int concurrency) {
     stopped = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
       next();
     }
-    Thread.sleep(warmUp.toMillis());
-    recorder.getIntervalHistogram();
-    long start = System.nanoTime();
-    Thread.sleep(measured.toMillis());
-    Histogram latency = recorder.getIntervalHistogram();
-    long elapsed = System.nanoTime() - start;
+  }
+
+  private void stop() throws InterruptedException {
     running = false;
     if (!stopped.await(CALL_DEADLINE.toSeconds() + 5, TimeUnit.SECONDS)) {
       throw new IllegalStateException("unary calls still outstanding after the run");
     }
-    return new Result(latency.getTotalCount() * 1e9 / elapsed, latency, errors.get(), calls.get());
   }
 
   private void next() {
