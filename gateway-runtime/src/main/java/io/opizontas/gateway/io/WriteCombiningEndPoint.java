@@ -28,6 +28,11 @@ import org.eclipse.jetty.util.thread.Invocable;
  * the call go on within the read. A larger write is never copied: it leaves at once, behind what
  * was gathered, in one gather write, and is reported written when the socket took it. Bytes leave
  * in the order they were written. A graceful close or output shutdown waits for the gathered bytes.
+ *
+ * <p>Once {@value #FLUSH_AT} bytes are gathered, the next frame that ends a stream sends them without
+ * waiting for the read to end: on a connection carrying many calls, the peer starts on the first
+ * calls of a read while the gateway handles the rest (one write per read made each hop wait for a
+ * whole read's worth of calls), and a call's frames are still never split across writes.
  */
 public final class WriteCombiningEndPoint implements EndPoint, EndPoint.Wrapper {
 
@@ -36,6 +41,9 @@ public final class WriteCombiningEndPoint implements EndPoint, EndPoint.Wrapper 
 
   /** What one connection gathers at most before it writes. */
   static final int CAPACITY = 32 * 1024;
+
+  /** Gathered bytes that leave at the next end of a stream, without waiting for the read's end. */
+  static final int FLUSH_AT = 1024;
 
   private final EndPoint socket;
   private final ByteBufferPool buffers;
@@ -69,6 +77,7 @@ public final class WriteCombiningEndPoint implements EndPoint, EndPoint.Wrapper 
   public void write(Callback callback, ByteBuffer... bytes) throws WritePendingException {
     ReadBatch batch = ReadBatch.current();
     ByteBuffer[] out;
+    ByteBuffer flush = null;
     try (AutoLock ignored = lock.lock()) {
       if (writing) {
         // Only the session writes here, and it waits for each write: this one came while a gathered
@@ -81,10 +90,18 @@ public final class WriteCombiningEndPoint implements EndPoint, EndPoint.Wrapper 
         return;
       }
       long size = BufferUtil.remaining(bytes);
+      int from = gathered == null ? 0 : gathered.getByteBuffer().limit();
       if (batch != null && size <= COPY_LIMIT && gather(bytes, size)) {
         if (!enlisted) {
           enlisted = true;
           batch.enlist(this);
+        }
+        ByteBuffer all = gathered.getByteBuffer();
+        if (all.remaining() >= FLUSH_AT && Http2Frames.endsAStream(all, from)) {
+          // Enough for one write, and a call's last frame just joined it: the peer can start on
+          // these calls while the rest of the read is handled (the stages of a busy connection
+          // overlap instead of each waiting for the whole read), and no call's frames are split.
+          flush = startFlush();
         }
         out = null;
       } else {
@@ -94,6 +111,9 @@ public final class WriteCombiningEndPoint implements EndPoint, EndPoint.Wrapper 
       }
     }
     if (out == null) {
+      if (flush != null) {
+        socket.write(written, flush);
+      }
       callback.succeeded();
     } else {
       socket.write(written, out);

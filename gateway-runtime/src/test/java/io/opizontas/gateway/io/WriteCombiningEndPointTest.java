@@ -53,6 +53,30 @@ class WriteCombiningEndPointTest {
   }
 
   @Test
+  void onceEnoughIsGatheredTheEndOfACallLeavesAtOnceSoThePeerCanStartOnIt() {
+    inRead(() -> {
+      endPoint.write(Callback.NOOP, frame(0x0, 0, 3, WriteCombiningEndPoint.FLUSH_AT));
+      assertThat(socket.writes).as("no stream ended yet").isEmpty();
+      endPoint.write(Callback.NOOP, frame(0x1, 0x1 | 0x4, 3, 10));
+      assertThat(socket.writes).as("stream 3 ended with over FLUSH_AT gathered").hasSize(1);
+      endPoint.write(Callback.NOOP, frame(0x1, 0x4, 5, 10));
+    });
+
+    assertThat(socket.writes).hasSize(2);
+  }
+
+  @Test
+  void theEndOfACallWaitsForTheReadWhenLittleIsGathered() {
+    inRead(() -> {
+      endPoint.write(Callback.NOOP, frame(0x0, 0x1, 3, 100));
+      endPoint.write(Callback.NOOP, frame(0x0, 0x1, 5, 100));
+      assertThat(socket.writes).isEmpty();
+    });
+
+    assertThat(socket.writes).hasSize(1);
+  }
+
+  @Test
   void writesOutsideAReadGoStraightToTheSocket() {
     endPoint.write(Callback.NOOP, ascii("one"));
     endPoint.write(Callback.NOOP, ascii("two"));
@@ -179,6 +203,14 @@ class WriteCombiningEndPointTest {
   /** Runs {@code body} as a connection's read callback, as the selector would. */
   private static void inRead(Runnable body) {
     ReadBatch.run(Callback.from(body));
+  }
+
+  /** An HTTP/2 frame of {@code type} and {@code flags} on {@code stream}, {@code length} payload bytes. */
+  private static ByteBuffer frame(int type, int flags, int stream, int length) {
+    ByteBuffer frame = ByteBuffer.allocate(9 + length);
+    frame.put((byte) (length >>> 16)).put((byte) (length >>> 8)).put((byte) length);
+    frame.put((byte) type).put((byte) flags).putInt(stream);
+    return frame.position(0);
   }
 
   private static ByteBuffer ascii(String text) {
