@@ -30,7 +30,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -130,11 +132,16 @@ public final class HealthBenchmark {
     ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
     AtomicLong lastFailureNamingVictim = new AtomicLong();
     String[] victimAddress = {""};
+    AtomicLong sequence = new AtomicLong();
+    Map<Long, Long> openCallStarts = new ConcurrentHashMap<>();
     load.scheduleAtFixedRate(() -> {
       long start = System.nanoTime();
+      long id = sequence.incrementAndGet();
+      openCallStarts.put(id, start);
       var call = ClientCalls.futureUnaryCall(channel.newCall(ByteService.ECHO,
           CallOptions.DEFAULT.withDeadlineAfter(3, TimeUnit.SECONDS)), new byte[100]);
       call.addListener(() -> {
+        openCallStarts.remove(id);
         try {
           call.get();
         } catch (Exception e) {
@@ -149,7 +156,7 @@ public final class HealthBenchmark {
     long[] last = new long[trials];
     for (int trial = 0; trial < trials; trial++) {
       Backend victim = new Backend(Set.of(SERVICE));
-      TestGateways.route(gateway, java.util.Map.of(SERVICE, List.of(a.endpoint(), b.endpoint(), victim.endpoint())));
+      TestGateways.route(gateway, Map.of(SERVICE, List.of(a.endpoint(), b.endpoint(), victim.endpoint())));
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> victim.calls.get() >= 50);
       victimAddress[0] = victim.endpoint().address();
       lastFailureNamingVictim.set(0);
@@ -161,12 +168,15 @@ public final class HealthBenchmark {
       }
       await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
           .until(() -> !routable(gateway, victim.endpoint()));
-      out[trial] = System.nanoTime() - t0;
-      Thread.sleep(3_500); // every call routed before it left has ended (3 s deadlines)
+      long leftAt = System.nanoTime();
+      out[trial] = leftAt - t0;
+      // Every call started before it left has ended (at the latest by its 3 s deadline).
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+          .until(() -> openCallStarts.values().stream().noneMatch(start -> start <= leftAt));
       long lastRouted = hang ? victim.lastArrival.get() : lastFailureNamingVictim.get();
       last[trial] = lastRouted == 0 ? 0 : Math.max(0, lastRouted - t0);
       victim.server.shutdownNow();
-      TestGateways.route(gateway, java.util.Map.of(SERVICE, List.of(a.endpoint(), b.endpoint())));
+      TestGateways.route(gateway, Map.of(SERVICE, List.of(a.endpoint(), b.endpoint())));
     }
     load.shutdownNow();
     channel.shutdownNow();
@@ -201,12 +211,18 @@ public final class HealthBenchmark {
     Set<Endpoint> endpoints = new LinkedHashSet<>();
     all.forEach(backend -> endpoints.add(backend.endpoint()));
     names.forEach(name -> gateway.endpoints().sink("bench").update(name, endpoints));
-    Thread.sleep(10_000); // two intervals: every pair probed, sessions open, JIT warm
+    // Five rounds of probes (10 s at the default 2 s interval): every pair probed, sessions open,
+    // the probing code compiled.
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+        .until(() -> all.stream().allMatch(backend -> backend.calls.get() >= 5L * services));
     long heapAfter = usedHeapAfterGc();
     long checksBefore = all.stream().mapToLong(backend -> backend.calls.get()).sum();
     long cpuBefore = gatewayCpuNanos();
     long start = System.nanoTime();
-    Thread.sleep(30_000);
+    // Fifteen more rounds (30 s at the default interval) are the measured window.
+    long measuredChecks = 15L * backends * services;
+    await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(100))
+        .until(() -> all.stream().mapToLong(backend -> backend.calls.get()).sum() - checksBefore >= measuredChecks);
     long elapsed = System.nanoTime() - start;
     long cpu = gatewayCpuNanos() - cpuBefore;
     long checks = all.stream().mapToLong(backend -> backend.calls.get()).sum() - checksBefore;
@@ -229,10 +245,10 @@ public final class HealthBenchmark {
     return total;
   }
 
-  private static long usedHeapAfterGc() throws InterruptedException {
+  private static long usedHeapAfterGc() {
+    // System.gc() returns after the collection (HotSpot's default, no ExplicitGCInvokesConcurrent).
     for (int i = 0; i < 3; i++) {
       System.gc();
-      Thread.sleep(200);
     }
     Runtime runtime = Runtime.getRuntime();
     return runtime.totalMemory() - runtime.freeMemory();
