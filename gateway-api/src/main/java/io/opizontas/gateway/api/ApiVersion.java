@@ -28,7 +28,8 @@ import java.util.Properties;
  * <p>A plugin requires the oldest version that has everything it uses: one that overrides {@link
  * CallFilter#onCallEnded} states {@code >=0.1.1} (or {@code ^0.1.1}), since older gateways never call
  * it. Versions so far: 0.1.0, the first contract; 0.1.1 adds {@link CallFilter#onCallEnded} and
- * {@link CallOutcome}, and configuration and context helpers (the plugin guide lists them).
+ * {@link CallOutcome}, and configuration and context helpers (the plugin guide lists them); 0.1.2
+ * adds {@link PluginConfig#number}.
  */
 public final class ApiVersion {
 

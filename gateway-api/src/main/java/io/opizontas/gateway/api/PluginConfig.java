@@ -93,6 +93,29 @@ public interface PluginConfig {
   boolean bool(String key, boolean fallback);
 
   /**
+   * A number, written as a TOML integer ({@code 1}) or float ({@code 0.25}, {@code 1e-3}), or
+   * {@code fallback} when the key is absent. For rates, fractions and factors; its range is the
+   * plugin's to check, with {@link #invalid}.
+   *
+   * <p>A default method (contract 0.1.2), so that configurations written before it still compile; it
+   * reads the value through {@link #asMap()}, and {@link TablePluginConfig} overrides it.
+   *
+   * @throws PluginConfigException naming the key when the value is not a number, or is {@code inf}
+   *     or {@code nan}
+   */
+  default double number(String key, double fallback) {
+    Object value = asMap().get(key);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Numbers.finite(value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(key, e.getMessage());
+    }
+  }
+
+  /**
    * A duration written as a string such as {@code "250ms"}, {@code "30s"}, {@code "5m"} or {@code
    * "1h"} (see {@link Durations#parse}), or {@code fallback} when the key is absent.
    *

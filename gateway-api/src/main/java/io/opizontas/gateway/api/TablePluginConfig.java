@@ -179,6 +179,19 @@ public final class TablePluginConfig implements PluginConfig {
   }
 
   @Override
+  public double number(String key, double fallback) {
+    Object value = read(key);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Numbers.finite(value);
+    } catch (IllegalArgumentException e) {
+      throw new PluginConfigException(path(key), e.getMessage());
+    }
+  }
+
+  @Override
   public void require(String... keys) {
     for (String key : keys) {
       if (read(key) == null) {

@@ -16,7 +16,7 @@ class ApiVersionTest {
   @Test
   void isTheVersionThatAddedTheNewestPartOfTheContract() {
     assertThat(ApiVersion.current())
-        .as("CallFilter.onCallEnded came with 0.1.1; a change to gateway-api bumps it (see ApiVersion)")
-        .isEqualTo("0.1.1");
+        .as("PluginConfig.number came with 0.1.2; a change to gateway-api bumps it (see ApiVersion)")
+        .isEqualTo("0.1.2");
   }
 }

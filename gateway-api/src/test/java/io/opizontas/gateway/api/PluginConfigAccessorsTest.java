@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The required, size and duration accessors, on the configuration the gateway hands plugins. */
+/** The required, size, number and duration accessors, on the configuration the gateway hands plugins. */
 class PluginConfigAccessorsTest {
 
   @Test
@@ -58,6 +58,22 @@ class PluginConfigAccessorsTest {
   }
 
   @Test
+  void numbersAreIntegersOrFiniteFloatsAndCountAsReading() {
+    TablePluginConfig config = new TablePluginConfig("p", Map.of("rate", 0.25, "whole", 1L, "negative", -2.5,
+        "infinite", Double.POSITIVE_INFINITY, "nan", Double.NaN, "text", "0.5"));
+
+    assertThat(config.number("rate", 1)).isEqualTo(0.25);
+    assertThat(config.number("whole", 0)).isEqualTo(1.0);
+    assertThat(config.number("negative", 0)).isEqualTo(-2.5);
+    assertThat(config.number("absent", 0.5)).isEqualTo(0.5);
+    assertThatThrownBy(() -> config.number("infinite", 0)).hasMessage("infinite: expected a finite number but found Infinity");
+    assertThatThrownBy(() -> config.number("nan", 0)).hasMessage("nan: expected a finite number but found NaN");
+    assertThatThrownBy(() -> config.number("text", 0))
+        .hasMessage("text: expected a number such as 0.25 but found the string \"0.5\"");
+    config.rejectUnread();
+  }
+
+  @Test
   void durationsTakeZeroAndRefuseANegative() {
     TablePluginConfig config = new TablePluginConfig("p", Map.of("zero", "0", "zero_s", "0s", "negative", "-1s"));
 
@@ -71,7 +87,7 @@ class PluginConfigAccessorsTest {
   void theDefaultMethodsWorkOnAConfigurationWrittenBeforeThem() {
     // A plugin's own stand-in that implements only what the interface had before: the defaults
     // read through asMap() and name keys through invalid().
-    PluginConfig old = new TablePluginConfig("p", Map.of("file", "a", "size", "1KiB"));
+    PluginConfig old = new TablePluginConfig("p", Map.of("file", "a", "size", "1KiB", "rate", 0.5, "word", "x"));
     PluginConfig delegating = new PluginConfig() {
       @Override public String pluginId() { return old.pluginId(); }
       @Override public List<String> keys() { return old.keys(); }
@@ -89,6 +105,8 @@ class PluginConfigAccessorsTest {
 
     assertThat(delegating.requiredString("file")).isEqualTo("a");
     assertThat(delegating.size("size", 0)).isEqualTo(1024);
+    assertThat(delegating.number("rate", 0)).isEqualTo(0.5);
+    assertThatThrownBy(() -> delegating.number("word", 0)).hasMessageStartingWith("word: expected a number");
     assertThatThrownBy(() -> delegating.require("file", "other")).hasMessage("other: is required");
   }
 }

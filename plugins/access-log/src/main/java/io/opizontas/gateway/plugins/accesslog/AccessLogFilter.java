@@ -69,19 +69,13 @@ public final class AccessLogFilter implements CallFilter {
         format.name().toLowerCase(Locale.ROOT), sample);
   }
 
-  /**
-   * The {@code sample} rate. Read through {@link PluginConfig#asMap()}, since the contract has no
-   * getter for a TOML float; {@link PluginConfig#allowKeys} has already checked every key.
-   */
+  /** The {@code sample} rate, from 0 (no call) to 1 (every call). */
   private static double sample(PluginConfig config) {
-    Object value = config.asMap().get("sample");
-    if (value == null) {
-      return 1.0;
-    }
-    if (!(value instanceof Number number) || !(number.doubleValue() >= 0 && number.doubleValue() <= 1)) {
+    double sample = config.number("sample", 1.0);
+    if (!(sample >= 0 && sample <= 1)) {
       throw config.invalid("sample", "expected a number from 0 (no call) to 1 (every call), such as 0.1");
     }
-    return number.doubleValue();
+    return sample;
   }
 
   private static List<String> lowerCase(List<String> keys) {
