@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.eclipse.jetty.http.HttpFields;
 import org.slf4j.Logger;
@@ -38,10 +39,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The end hooks ({@link CallFilter#onCallEnded}) of one call run back to back in one pool task;
  * nothing waits for them, so they have no timeout.
+ *
+ * <p>Every pool task that runs filter code counts itself in {@link #running} while it does, so that
+ * a chain a reload replaced is closed only once none runs ({@link #retire}): an end hook queued as
+ * the call's stream closed would otherwise run after its filter's {@code close()}.
  */
 final class FilterChain implements CallFilters {
 
   private static final Logger LOG = LoggerFactory.getLogger(FilterChain.class);
+
+  private static final int RETIRED = 1 << 30;
+
+  /** What a call still on the request side gets once its chain is retired. */
+  static final GrpcStatus RETIRED_STATUS =
+      GrpcStatus.of(GrpcStatusCode.UNAVAILABLE, "the gateway's call filters were replaced by a reload");
 
   private final ChainLink[] links;
   private final ChainLink[] responseLinks;
@@ -49,6 +60,8 @@ final class FilterChain implements CallFilters {
   private final FailureLog droppedEnds;
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
+  /** Pool tasks running filter code now, plus {@link #RETIRED} once {@link #retire} was called. */
+  private final AtomicInteger running = new AtomicInteger();
 
   /**
    * @param pool  runs every filter method: a few threads for quick CPU work, shared by all calls
@@ -83,6 +96,31 @@ final class FilterChain implements CallFilters {
     return verdict;
   }
 
+  @Override
+  public boolean retire() {
+    return running.updateAndGet(now -> now | RETIRED) == RETIRED;
+  }
+
+  /**
+   * Counts a pool task that is about to run filter code; false once the chain is retired, and the
+   * task then runs none. Each true is followed by one {@link #exit}.
+   */
+  boolean enter() {
+    while (true) {
+      int now = running.get();
+      if ((now & RETIRED) != 0) {
+        return false;
+      }
+      if (running.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
+  }
+
+  void exit() {
+    running.decrementAndGet();
+  }
+
   boolean observesResponse() {
     return responseLinks.length > 0;
   }
@@ -98,12 +136,20 @@ final class FilterChain implements CallFilters {
   void callEnded(Call call, CallOutcome outcome) {
     try {
       pool.execute(() -> {
-        for (ChainLink link : endLinks) {
-          try {
-            link.filter().onCallEnded(call, outcome);
-          } catch (Exception | LinkageError | AssertionError e) {
-            link.failedAtEnd(e);
+        if (!enter()) {
+          LOG.debug("The end hooks of {} were dropped: the chain was replaced and closed", call.method());
+          return;
+        }
+        try {
+          for (ChainLink link : endLinks) {
+            try {
+              link.filter().onCallEnded(call, outcome);
+            } catch (Exception | LinkageError | AssertionError e) {
+              link.failedAtEnd(e);
+            }
           }
+        } finally {
+          exit();
         }
       });
     } catch (RejectedExecutionException e) {
@@ -142,6 +188,18 @@ final class FilterChain implements CallFilters {
 
   /** Runs the filters from {@code from} on, as far as they answer at once; on a pool thread. */
   private void advance(ChainCall call, int from, CompletableFuture<FilteredCall> verdict) {
+    if (!enter()) {
+      verdict.complete(call.reject(RETIRED_STATUS));
+      return;
+    }
+    try {
+      runFrom(call, from, verdict);
+    } finally {
+      exit();
+    }
+  }
+
+  private void runFrom(ChainCall call, int from, CompletableFuture<FilteredCall> verdict) {
     for (int i = from; i < links.length; i++) {
       ChainLink link = links[i];
       CompletionStage<FilterResult> stage;

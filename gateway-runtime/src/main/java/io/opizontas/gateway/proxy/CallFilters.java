@@ -21,4 +21,15 @@ public interface CallFilters {
    * completes exceptionally fails the call with INTERNAL.
    */
   CompletionStage<FilteredCall> onRequest(String service, String method, HttpFields.Mutable headers);
+
+  /**
+   * Lets no more filter code run for this chain: a reload replaced it and the calls that started
+   * with it are over. From the first call on, a hook that has not started yet is skipped (a request
+   * side not finished then is answered UNAVAILABLE, response hooks leave the call's fields as they
+   * are, end hooks are dropped). Returns whether no filter code of this chain is running any more,
+   * so that its filters may be closed; the caller asks again until then.
+   */
+  default boolean retire() {
+    return true;
+  }
 }

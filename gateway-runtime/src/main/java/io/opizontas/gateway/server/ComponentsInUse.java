@@ -92,7 +92,8 @@ final class ComponentsInUse implements AutoCloseable {
     current = fresh;
     config = applied;
     retiring.removeIf(Retirement::isDone);
-    retiring.add(Retirement.start(before, scheduler, applied.server().drainTimeout(), old.extensions::close));
+    retiring.add(Retirement.start(before, old.filters::retire, scheduler, applied.server().drainTimeout(),
+        old.extensions::close));
     return ReloadOutcome.applied(restartNeeded);
   }
 

@@ -4,14 +4,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Closes what a replaced configuration started once the client calls that were open when it was
- * replaced are over, or at the drain timeout, whichever comes first. Calls that start after the
- * swap use the new configuration, so the calls open at the swap are the only ones that may still
- * use the old one.
+ * replaced are over and no code of its call filters runs any more (end hooks run after a call's
+ * stream closed), or at the drain timeout, whichever comes first. Calls that start after the swap
+ * use the new configuration, so the calls open at the swap are the only ones that may still use the
+ * old one.
  *
  * <p>Jetty has no per-stream close event a listener outside the call could wait on, so the streams
  * are looked at every {@value #PERIOD_MS} ms on the gateway's scheduler until then; the data path
@@ -22,22 +24,29 @@ final class Retirement implements AutoCloseable {
   private static final long PERIOD_MS = 50;
 
   private final List<Stream> calls;
+  private final BooleanSupplier quiet;
   private final Scheduler scheduler;
   private final long deadlineNanos;
   private final Runnable close;
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile Scheduler.Task next;
 
-  private Retirement(List<Stream> calls, Scheduler scheduler, Duration timeout, Runnable close) {
+  private Retirement(List<Stream> calls, BooleanSupplier quiet, Scheduler scheduler, Duration timeout,
+      Runnable close) {
     this.calls = calls;
+    this.quiet = quiet;
     this.scheduler = scheduler;
     this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     this.close = close;
   }
 
-  /** Runs {@code close} once every stream of {@code calls} is closed, or after {@code timeout}. */
-  static Retirement start(List<Stream> calls, Scheduler scheduler, Duration timeout, Runnable close) {
-    Retirement retirement = new Retirement(List.copyOf(calls), scheduler, timeout, close);
+  /**
+   * Runs {@code close} once every stream of {@code calls} is closed and then {@code quiet} says
+   * true (asked only from then on, and again until it does), or after {@code timeout}.
+   */
+  static Retirement start(List<Stream> calls, BooleanSupplier quiet, Scheduler scheduler, Duration timeout,
+      Runnable close) {
+    Retirement retirement = new Retirement(List.copyOf(calls), quiet, scheduler, timeout, close);
     retirement.check();
     return retirement;
   }
@@ -46,7 +55,8 @@ final class Retirement implements AutoCloseable {
     if (done.get()) {
       return;
     }
-    if (System.nanoTime() - deadlineNanos >= 0 || calls.stream().allMatch(Stream::isClosed)) {
+    if (System.nanoTime() - deadlineNanos >= 0
+        || (calls.stream().allMatch(Stream::isClosed) && quiet.getAsBoolean())) {
       finish();
     } else {
       next = scheduler.schedule(this::check, PERIOD_MS, TimeUnit.MILLISECONDS);

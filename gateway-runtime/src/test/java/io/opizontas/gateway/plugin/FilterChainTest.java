@@ -476,6 +476,55 @@ class FilterChainTest {
   }
 
   @Test
+  void aRetiredChainRunsNoMoreFilterCodeAndSaysOnceNoneRuns() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> ran = new CopyOnWriteArrayList<>();
+    CallFilter filter = new CallFilter() {
+      @Override
+      public void start(PluginConfig config, PluginContext context) {}
+
+      @Override
+      public CompletionStage<FilterResult> onRequest(Call call) {
+        ran.add("request " + call.method());
+        if (call.method().equals("Held")) {
+          entered.countDown();
+          awaitOpen(release);
+        }
+        return CallFilter.proceed();
+      }
+
+      @Override
+      public void onResponseHeaders(Call call, Metadata headers) {
+        ran.add("response headers " + call.method());
+        headers.set("x-via", "filter");
+      }
+
+      @Override
+      public void onCallEnded(Call call, CallOutcome outcome) {
+        ran.add("end " + call.method());
+      }
+    };
+    FilterChain chain = new FilterChain(List.of(link("f", filter)), pool, timers);
+    FilteredCall done = run(chain, "Done", request());
+    CompletableFuture<FilteredCall> held = chain.onRequest("helloworld.Greeter", "Held", request()).toCompletableFuture();
+    assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(chain.retire()).as("a request hook still runs").isFalse();
+    done.onCallEnded(new CallOutcome(GrpcStatusCode.OK, null, "", 1, 0, 0));
+    HttpFields.Mutable response = HttpFields.build().add("content-type", "application/grpc");
+    await(done.onResponseHeaders(response));
+    FilteredCall late = run(chain, "Late", request());
+
+    assertThat(response.get("x-via")).as("response hooks are skipped, the fields go on as they were").isNull();
+    assertThat(late.rejection()).isEqualTo(FilterChain.RETIRED_STATUS);
+    release.countDown();
+    assertThat(held.get(5, TimeUnit.SECONDS).rejection()).as("a hook already running finishes").isNull();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(chain::retire);
+    assertThat(ran).containsExactly("request Done", "request Held");
+  }
+
+  @Test
   void aFailingFilterIsLoggedOncePerBurstWithTheCountOfWhatWasLeftOut() throws Exception {
     FilterChain chain = new FilterChain(List.of(link("flaky", filter(call -> {
       throw new IllegalStateException("down");

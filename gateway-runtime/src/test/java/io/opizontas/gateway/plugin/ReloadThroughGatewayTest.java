@@ -27,6 +27,8 @@ import io.opizontas.gateway.cli.RawBytes;
 import io.opizontas.gateway.config.GatewayConfigReader;
 import io.opizontas.gateway.plugin.fixtures.FailingStartFilter;
 import io.opizontas.gateway.plugin.fixtures.FirstEndpointStrategy;
+import io.opizontas.gateway.plugin.fixtures.Gate;
+import io.opizontas.gateway.plugin.fixtures.SlowEndFilter;
 import io.opizontas.gateway.plugin.fixtures.StampFilter;
 import io.opizontas.gateway.plugin.fixtures.StaticRegistry;
 import io.opizontas.gateway.plugin.fixtures.ThrowingProber;
@@ -98,6 +100,8 @@ class ReloadThroughGatewayTest {
     PluginJar.id("reload-test").extension(StampFilter.class).extension(FirstEndpointStrategy.class)
         .extension(StaticRegistry.class).extension(ThrowingProber.class).writeTo(plugins);
     PluginJar.id("failing-filter").extension(FailingStartFilter.class).writeTo(plugins);
+    PluginJar.id("slow-end").requires(">=0.1.1").extension(SlowEndFilter.class).writeTo(plugins);
+    Gate.reset();
     for (int i = 0; i < 2; i++) {
       int index = i;
       backends.add(GrpcBackend.start(builder -> builder
@@ -114,6 +118,7 @@ class ReloadThroughGatewayTest {
   @AfterEach
   void stop() throws Exception {
     reloadLog.detachAppender(logged);
+    Gate.open();
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     gateway.close();
     for (GrpcBackend backend : backends) {
@@ -183,6 +188,27 @@ class ReloadThroughGatewayTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(closedMarker("one")));
     assertThat(closedMarker("two")).doesNotExist();
     assertThat(messages()).anyMatch(line -> line.startsWith("Configuration reloaded from " + toml));
+  }
+
+  @Test
+  void aReplacedChainIsClosedOnlyAfterTheEndHooksOfItsCallsReturned() throws Exception {
+    Files.writeString(toml, configuration("slow", "round-robin", "[[chain]]\nplugin = \"slow-end\"\n"));
+    assertThat(reload.reload().applied()).isTrue();
+    assertThat(oneCall()).isEqualTo(Status.Code.OK);
+    // The call is over and its stream closed; its end hook runs, blocked, on the filters pool.
+    assertThat(Gate.awaitBlocked(Duration.ofSeconds(5))).isTrue();
+
+    Files.writeString(toml, configuration("two", "round-robin", ""));
+    assertThat(reload.reload().applied()).isTrue();
+
+    // No call of the replaced chain is open, but its end hook still runs: the chain stays open.
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+        .until(() -> !Files.exists(closedMarker("slow")) && !Gate.threads().containsKey("closed while an end hook ran"));
+    Gate.open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> Gate.threads().keySet().stream().anyMatch(k -> k.startsWith("closed")));
+    assertThat(Gate.threads()).containsKey("closed").doesNotContainKey("closed while an end hook ran");
+    await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(closedMarker("slow")));
+    assertThat(servedBy(2, "two")).containsExactly(1, 1);
   }
 
   @Test
