@@ -32,67 +32,14 @@ public record GatewayConfig(
   }
 
   /**
-   * A configuration without the admin listener and with the default {@code [reload]} section: built
-   * in code (tests, embedding), it binds no port it was not given.
+   * Every section at its default, with the admin listener off: the start of a configuration built in
+   * code (tests, embedding), which binds no port it was not given. Change sections with the {@code
+   * with} methods.
    */
-  public GatewayConfig(
-      ServerConfig server,
-      UpstreamConfig upstream,
-      PluginsConfig plugins,
-      List<PluginSection> registries,
-      List<PluginSection> chain,
-      RegistrationConfig registration,
-      BalancingConfig balancing,
-      TlsConfig tls,
-      HealthConfig health) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, tls, health, AdminConfig.off(),
-        ReloadConfig.defaults());
-  }
-
-  /** A configuration with the default {@code [health]} section. */
-  public GatewayConfig(
-      ServerConfig server,
-      UpstreamConfig upstream,
-      PluginsConfig plugins,
-      List<PluginSection> registries,
-      List<PluginSection> chain,
-      RegistrationConfig registration,
-      BalancingConfig balancing,
-      TlsConfig tls) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, tls, HealthConfig.defaults());
-  }
-
-  /** A configuration without TLS (h2c on both legs) and with the default {@code [health]} section. */
-  public GatewayConfig(
-      ServerConfig server,
-      UpstreamConfig upstream,
-      PluginsConfig plugins,
-      List<PluginSection> registries,
-      List<PluginSection> chain,
-      RegistrationConfig registration,
-      BalancingConfig balancing) {
-    this(server, upstream, plugins, registries, chain, registration, balancing, TlsConfig.none(), HealthConfig.defaults());
-  }
-
-  /** A configuration with the default {@code [balancing]} section. */
-  public GatewayConfig(
-      ServerConfig server,
-      UpstreamConfig upstream,
-      PluginsConfig plugins,
-      List<PluginSection> registries,
-      List<PluginSection> chain,
-      RegistrationConfig registration) {
-    this(server, upstream, plugins, registries, chain, registration, BalancingConfig.defaults());
-  }
-
-  /** A configuration with the default {@code [registration]} section. */
-  public GatewayConfig(
-      ServerConfig server,
-      UpstreamConfig upstream,
-      PluginsConfig plugins,
-      List<PluginSection> registries,
-      List<PluginSection> chain) {
-    this(server, upstream, plugins, registries, chain, RegistrationConfig.defaults(), BalancingConfig.defaults());
+  public static GatewayConfig embedded() {
+    return new GatewayConfig(ServerConfig.defaults(), UpstreamConfig.defaults(), PluginsConfig.defaults(), List.of(),
+        List.of(), RegistrationConfig.defaults(), BalancingConfig.defaults(), TlsConfig.none(),
+        HealthConfig.defaults(), AdminConfig.off(), ReloadConfig.defaults());
   }
 
   /**
@@ -102,13 +49,47 @@ public record GatewayConfig(
    * place that defines it. (A configuration file starts from the section defaults, not from this.)
    */
   public static GatewayConfig defaults() {
-    return new GatewayConfig(
-        ServerConfig.defaults(), UpstreamConfig.defaults(), PluginsConfig.defaults(), List.of(), List.of())
-        .withAdmin(AdminConfig.defaults());
+    return embedded().withAdmin(AdminConfig.defaults());
+  }
+
+  /** This configuration with another {@code [server]} section. */
+  public GatewayConfig withServer(ServerConfig server) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with another {@code [upstream]} section. */
+  public GatewayConfig withUpstream(UpstreamConfig upstream) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
   }
 
   /** This configuration with another {@code [plugins]} section. */
   public GatewayConfig withPlugins(PluginsConfig plugins) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with other {@code [[registries]]} entries. */
+  public GatewayConfig withRegistries(List<PluginSection> registries) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with other {@code [[chain]]} entries. */
+  public GatewayConfig withChain(List<PluginSection> chain) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with another {@code [registration]} section. */
+  public GatewayConfig withRegistration(RegistrationConfig registration) {
+    return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
+        reload);
+  }
+
+  /** This configuration with another {@code [balancing]} section. */
+  public GatewayConfig withBalancing(BalancingConfig balancing) {
     return new GatewayConfig(server, upstream, plugins, registries, chain, registration, balancing, tls, health, admin,
         reload);
   }

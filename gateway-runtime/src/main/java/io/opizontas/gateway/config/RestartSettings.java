@@ -69,8 +69,9 @@ public final class RestartSettings {
         registries.set(index, new PluginSection(kept.plugin(), kept.settings(), written.origin(), written.keys()));
       }
     }
-    return new GatewayConfig(running.server(), running.upstream(), running.plugins(), registries, next.chain(),
-        running.registration(), next.balancing(), running.tls(), next.health(), running.admin(), running.reload());
+    // What a reload applies; the rest stays as the gateway started.
+    return running.withRegistries(registries).withChain(next.chain()).withBalancing(next.balancing())
+        .withHealth(next.health());
   }
 
   /**

@@ -200,11 +200,11 @@ class AdminApiTest {
     ExamplePlugin.install(plugins);
     String registrationHash = BearerTokens.sha256("registration-secret");
     GatewayConfig base = TestGateways.config();
-    GatewayConfig config = new GatewayConfig(base.server(), base.upstream(), new PluginsConfig(plugins),
-        List.of(), List.of(new PluginSection(ExamplePlugin.ID, Map.of("greeting", "hi"), "test")),
-        new RegistrationConfig(false, "memory", Duration.ofSeconds(30),
-            List.of(new RegistrationToken(registrationHash, List.of("post.*")))),
-        base.balancing(), base.tls(), base.health(), admin(TOKEN), base.reload());
+    GatewayConfig config = base.withPlugins(new PluginsConfig(plugins))
+        .withChain(List.of(new PluginSection(ExamplePlugin.ID, Map.of("greeting", "hi"), "test")))
+        .withRegistration(new RegistrationConfig(false, "memory", Duration.ofSeconds(30),
+            List.of(new RegistrationToken(registrationHash, List.of("post.*")))))
+        .withAdmin(admin(TOKEN));
     try (GrpcBackend backend = GrpcBackend.of(() -> new ByteService().definition());
         Gateway gateway = TestGateways.route(Gateway.start(config),
             Map.of(ByteService.SERVICE, List.of(backend.endpoint())))) {
@@ -262,8 +262,7 @@ class AdminApiTest {
         "token", "consul-acl-secret",
         "tls", Map.of("key_password_env", "KEY_PASSWORD", "cert", "conf/tls/c.pem"),
         "api_keys", List.of("k1", "k2")), "gateway.toml:3");
-    GatewayConfig config = new GatewayConfig(base.server(), base.upstream(), base.plugins(), List.of(consul),
-        List.of(), base.registration());
+    GatewayConfig config = base.withRegistries(List.of(consul));
 
     String json = AdminJson.redacted(config).toString();
 

@@ -84,8 +84,7 @@ class BalancingThroughGatewayTest {
         """.formatted(plugins));
     GatewayConfig read = GatewayConfigReader.read(toml);
     GatewayConfig local = TestGateways.config();
-    GatewayConfig config = new GatewayConfig(local.server(), local.upstream(), read.plugins(), List.of(), List.of(),
-        local.registration(), read.balancing());
+    GatewayConfig config = local.withPlugins(read.plugins()).withBalancing(read.balancing());
     gateway = Gateway.start(config);
     List<Endpoint> endpoints = backends.stream().map(GrpcBackend::endpoint).toList();
     SERVICES.forEach(service -> TestGateways.route(gateway, Map.of(service, endpoints)));

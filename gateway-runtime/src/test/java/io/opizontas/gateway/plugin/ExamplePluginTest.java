@@ -108,14 +108,10 @@ class ExamplePluginTest {
         .build()
         .start();
     GatewayConfig local = TestGateways.config();
-    GatewayConfig config = new GatewayConfig(
-        local.server(),
-        local.upstream(),
-        new PluginsConfig(plugins),
-        List.of(new PluginSection("static-fixture",
-            Map.of("services", Map.of("grpc.testing.TestService", List.of("127.0.0.1:" + backend.getPort()))), "gateway.toml:3")),
-        List.of(new PluginSection("example-greeting", SETTINGS, "gateway.toml:10")),
-        local.registration());
+    GatewayConfig config = local.withPlugins(new PluginsConfig(plugins))
+        .withRegistries(List.of(new PluginSection("static-fixture",
+            Map.of("services", Map.of("grpc.testing.TestService", List.of("127.0.0.1:" + backend.getPort()))), "gateway.toml:3")))
+        .withChain(List.of(new PluginSection("example-greeting", SETTINGS, "gateway.toml:10")));
 
     try (Gateway gateway = Gateway.start(config)) {
       ManagedChannel channel = Grpc.newChannelBuilderForAddress(

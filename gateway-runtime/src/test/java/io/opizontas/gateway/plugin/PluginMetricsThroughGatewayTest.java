@@ -58,10 +58,9 @@ class PluginMetricsThroughGatewayTest {
     PluginJar.id("stamp").extension(StampFilter.class).writeTo(plugins);
     backend = GrpcBackend.interop();
     GatewayConfig local = TestGateways.config();
-    GatewayConfig config = new GatewayConfig(local.server(), local.upstream(), new PluginsConfig(plugins), List.of(),
-        List.of(new PluginSection("stamp", Map.of("value", "x"), "gateway.toml:1"),
-            new PluginSection("gated", Map.of("timeout", "300ms", "failure_status", "unavailable"), "gateway.toml:4")),
-        local.registration())
+    GatewayConfig config = local.withPlugins(new PluginsConfig(plugins))
+        .withChain(List.of(new PluginSection("stamp", Map.of("value", "x"), "gateway.toml:1"),
+            new PluginSection("gated", Map.of("timeout", "300ms", "failure_status", "unavailable"), "gateway.toml:4")))
         .withAdmin(new AdminConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)), List.of()));
     gateway = TestGateways.route(Gateway.start(config), Map.of("grpc.testing.TestService", List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);

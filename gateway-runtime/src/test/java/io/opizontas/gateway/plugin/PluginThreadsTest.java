@@ -55,9 +55,8 @@ class PluginThreadsTest {
     PluginJar.id("gated").extension(GatedFilter.class).writeTo(plugins);
     backend = GrpcBackend.interop();
     GatewayConfig local = TestGateways.config();
-    GatewayConfig config = new GatewayConfig(local.server(), local.upstream(), new PluginsConfig(plugins), List.of(),
-        List.of(new PluginSection("gated", Map.of("timeout", "300ms", "failure_status", "unavailable"), "gateway.toml:1")),
-        local.registration());
+    GatewayConfig config = local.withPlugins(new PluginsConfig(plugins))
+        .withChain(List.of(new PluginSection("gated", Map.of("timeout", "300ms", "failure_status", "unavailable"), "gateway.toml:1")));
     gateway = TestGateways.route(Gateway.start(config), Map.of("grpc.testing.TestService", List.of(backend.endpoint())));
     channel = TestGateways.channel(gateway);
   }

@@ -202,8 +202,7 @@ class RetriesThroughGatewayTest {
   private void start(BalancingConfig.Retries retries, Map<String, List<Endpoint>> routes) throws Exception {
     GatewayConfig base = TestGateways.config();
     BalancingConfig balancing = new BalancingConfig(BalancingConfig.defaults().defaultStrategy(), List.of(), "", retries);
-    GatewayConfig config = new GatewayConfig(base.server(), base.upstream(), base.plugins(), base.registries(),
-        base.chain(), base.registration(), balancing);
+    GatewayConfig config = base.withBalancing(balancing);
     gateway = TestGateways.route(Gateway.start(config), routes);
     channel = TestGateways.channel(gateway);
   }

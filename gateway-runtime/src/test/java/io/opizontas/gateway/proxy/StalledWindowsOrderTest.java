@@ -82,7 +82,7 @@ class StalledWindowsOrderTest {
         s.idleTimeout(), s.maxHeaderListSize());
     UpstreamConfig upstream = new UpstreamConfig(u.connectTimeout(), u.idleTimeout(), u.keepaliveInterval(),
         u.keepaliveTimeout(), WINDOW, WINDOW);
-    return new GatewayConfig(server, upstream, test.plugins(), test.registries(), test.chain(), test.registration());
+    return test.withServer(server).withUpstream(upstream);
   }
 
   /** Message {@code i} of {@code stream}: its size cycles through SIZES, its bytes name both. */

@@ -31,13 +31,13 @@ public final class TestGateways {
 
   /** A config on 127.0.0.1:0 with a chosen drain timeout and backend connection settings. */
   public static GatewayConfig config(Duration drainTimeout, UpstreamConfig upstream) {
-    GatewayConfig defaults = GatewayConfig.defaults();
+    GatewayConfig defaults = GatewayConfig.embedded();
     ServerConfig server = defaults.server();
     ServerConfig local = new ServerConfig(new InetSocketAddress("127.0.0.1", 0), drainTimeout,
         server.maxConcurrentStreams(), server.sessionWindow(), server.streamWindow(), server.idleTimeout(),
         server.maxHeaderListSize());
     RegistrationConfig off = new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of());
-    return new GatewayConfig(local, upstream, defaults.plugins(), List.of(), defaults.chain(), off);
+    return defaults.withServer(local).withUpstream(upstream).withRegistration(off);
   }
 
   /**
@@ -45,8 +45,7 @@ public final class TestGateways {
    * {@code read}, a configuration read from TOML.
    */
   public static GatewayConfig withChainOf(GatewayConfig read) {
-    GatewayConfig local = config();
-    return new GatewayConfig(local.server(), local.upstream(), read.plugins(), List.of(), read.chain(), local.registration());
+    return config().withPlugins(read.plugins()).withChain(read.chain());
   }
 
   /** A gateway that routes each service to its endpoints. */

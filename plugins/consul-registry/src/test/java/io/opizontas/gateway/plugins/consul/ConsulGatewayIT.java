@@ -23,7 +23,6 @@ import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.ServerConfig;
-import io.opizontas.gateway.config.UpstreamConfig;
 import io.opizontas.gateway.server.Gateway;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -57,15 +56,13 @@ class ConsulGatewayIT {
     healthAnswer(consul, 1, "[{\"Node\": {\"Address\": \"127.0.0.1\"}, \"Service\": {\"Service\": \"" + SERVICE
         + "\", \"Port\": " + backend.getPort() + "}}]");
     ServerConfig d = ServerConfig.defaults();
-    GatewayConfig config = new GatewayConfig(
-        new ServerConfig(new InetSocketAddress("127.0.0.1", 0), d.drainTimeout(), d.maxConcurrentStreams(),
-            d.sessionWindow(), d.streamWindow(), d.idleTimeout(), d.maxHeaderListSize()),
-        UpstreamConfig.defaults(),
-        new PluginsConfig(plugins),
-        List.of(new PluginSection("consul",
-            Map.of("address", consul.baseUrl(), "services", List.of(SERVICE), "wait", "1s"), "ConsulGatewayIT")),
-        List.of(),
-        new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of()));
+    GatewayConfig config = GatewayConfig.embedded()
+        .withServer(new ServerConfig(new InetSocketAddress("127.0.0.1", 0), d.drainTimeout(), d.maxConcurrentStreams(),
+            d.sessionWindow(), d.streamWindow(), d.idleTimeout(), d.maxHeaderListSize()))
+        .withPlugins(new PluginsConfig(plugins))
+        .withRegistries(List.of(new PluginSection("consul",
+            Map.of("address", consul.baseUrl(), "services", List.of(SERVICE), "wait", "1s"), "ConsulGatewayIT")))
+        .withRegistration(new RegistrationConfig(false, "memory", Duration.ofSeconds(30), List.of()));
     try (Gateway gateway = Gateway.start(config)) {
       ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.address().getPort()).usePlaintext().build();
       try {

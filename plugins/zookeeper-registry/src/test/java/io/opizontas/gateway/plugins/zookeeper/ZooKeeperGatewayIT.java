@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.CallOptions;
 import io.grpc.stub.ClientCalls;
@@ -19,7 +18,6 @@ import io.opizontas.gateway.config.PluginSection;
 import io.opizontas.gateway.config.PluginsConfig;
 import io.opizontas.gateway.config.RegistrationConfig;
 import io.opizontas.gateway.config.ServerConfig;
-import io.opizontas.gateway.config.UpstreamConfig;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.registry.v1.RegisterRequest;
 import io.opizontas.registry.v1.RegisterResponse;
@@ -86,16 +84,14 @@ class ZooKeeperGatewayIT {
     ServerConfig d = ServerConfig.defaults();
     RegistrationConfig registration = RegistrationCredentials.config();
     GatewayConfig config =
-        new GatewayConfig(
-            new ServerConfig(new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(1), d.maxConcurrentStreams(),
-                d.sessionWindow(), d.streamWindow(), d.idleTimeout(), d.maxHeaderListSize()),
-            UpstreamConfig.defaults(),
-            new PluginsConfig(plugins),
-            List.of(new PluginSection("zookeeper",
+        GatewayConfig.embedded()
+            .withServer(new ServerConfig(new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(1),
+                d.maxConcurrentStreams(), d.sessionWindow(), d.streamWindow(), d.idleTimeout(), d.maxHeaderListSize()))
+            .withPlugins(new PluginsConfig(plugins))
+            .withRegistries(List.of(new PluginSection("zookeeper",
                 Map.of("connect", zookeeper.getConnectString(), "base_path", "/services", "session_timeout", "4s"),
-                "ZooKeeperGatewayIT")),
-            List.of(),
-            new RegistrationConfig(true, "zookeeper", TTL, registration.tokens()));
+                "ZooKeeperGatewayIT")))
+            .withRegistration(new RegistrationConfig(true, "zookeeper", TTL, registration.tokens()));
     Gateway gateway = Gateway.start(config);
     closing.add(gateway);
     return gateway;
