@@ -58,6 +58,10 @@ public final class GatewayBenchmark {
   private ManagedChannel direct;
   private ManagedChannel viaRelay;
   private ManagedChannel viaGateway;
+  /** The JIT threads of each main path's JVMs, which its warm-ups wait on. */
+  private final Compilers directCompilers = Compilers.of();
+  private Compilers relayCompilers;
+  private Compilers gatewayCompilers;
   private Report.Table cpuTable;
   private Report.Table floorTable;
 
@@ -107,10 +111,12 @@ public final class GatewayBenchmark {
       });
       Runtime.getRuntime().addShutdownHook(stopProxies);
       gatewayWatch = new ProcessWatch(gateway.pid());
+      gatewayCompilers = Compilers.of(gateway.pid());
       direct = channel(backend.getPort());
       viaGateway = channel(gateway.port());
       if (relay != null) {
         relayWatch = new ProcessWatch(relay.pid());
+        relayCompilers = Compilers.of(relay.pid());
         viaRelay = channel(relay.port());
       }
       scenarios();
@@ -240,7 +246,8 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts() + moreJavaOpts, options.output().resolve("gateway-" + file + ".log"))) {
       ManagedChannel viaChain = channel(filtered.port());
       try {
-        alternate(name, new Route("empty chain", viaGateway), new Route(what, viaChain), threshold);
+        alternate(name, new Route("empty chain", viaGateway, gatewayCompilers),
+            new Route(what, viaChain, Compilers.of(filtered.pid())), threshold);
       } finally {
         viaChain.shutdownNow();
       }
@@ -269,7 +276,8 @@ public final class GatewayBenchmark {
         options.gatewayJavaOpts(), options.output().resolve("gateway-no-metrics.log"))) {
       ManagedChannel withoutMetrics = channel(uncounted.port());
       try {
-        alternate(name, new Route("metrics off", withoutMetrics), new Route("metrics on", viaGateway), 0.95);
+        alternate(name, new Route("metrics off", withoutMetrics, Compilers.of(uncounted.pid())),
+            new Route("metrics on", viaGateway, gatewayCompilers), 0.95);
       } finally {
         withoutMetrics.shutdownNow();
       }
@@ -319,10 +327,11 @@ public final class GatewayBenchmark {
         try {
           List<Route> paths = new ArrayList<>();
           if (options.direct()) {
-            paths.add(new Route("direct", direct));
+            paths.add(new Route("direct", direct, directCompilers));
           }
-          paths.addAll(List.of(new Route("gateway, 1 backend", viaGateway),
-              new Route("3 backends, round-robin", viaRoundRobin), new Route("3 backends, least-request", viaLeastRequest)));
+          paths.addAll(List.of(new Route("gateway, 1 backend", viaGateway, gatewayCompilers),
+              new Route("3 backends, round-robin", viaRoundRobin, Compilers.of(roundRobin.pid())),
+              new Route("3 backends, least-request", viaLeastRequest, Compilers.of(leastRequest.pid()))));
           warmUpUnary("balancing: " + unary, paths);
           Map<ManagedChannel, List<Double>> qps = new LinkedHashMap<>();
           for (int round = 0; round < options.rounds(); round++) {
@@ -368,7 +377,8 @@ public final class GatewayBenchmark {
   }
 
   /** A path calls take: its name in the output and the channel that takes it. */
-  private record Route(String name, ManagedChannel channel) {}
+  /** A path calls take: its name in the report, its channel, and the JIT threads its warm-ups wait on. */
+  private record Route(String name, ManagedChannel channel, Compilers compilers) {}
 
   /**
    * The runs of one scenario: same-index entries are one round, run in the order direct, relay,
@@ -441,13 +451,13 @@ public final class GatewayBenchmark {
   private List<Route> paths() {
     List<Route> paths = new ArrayList<>();
     if (options.direct()) {
-      paths.add(new Route("direct", direct));
+      paths.add(new Route("direct", direct, directCompilers));
     }
     if (options.relay()) {
-      paths.add(new Route("relay", viaRelay));
+      paths.add(new Route("relay", viaRelay, relayCompilers));
     }
     if (options.gateway()) {
-      paths.add(new Route("gateway", viaGateway));
+      paths.add(new Route("gateway", viaGateway, gatewayCompilers));
     }
     return paths;
   }
@@ -456,7 +466,7 @@ public final class GatewayBenchmark {
   private void warmUpUnary(String scenario, List<Route> paths) throws Exception {
     for (Route path : paths) {
       report.warmedUp(scenario, path.name(), "calls/s", UnaryLoad.warmUp(path.channel(), options.unaryConcurrency(),
-          options.unarySize(), options.unaryWarming()));
+          options.unarySize(), options.unaryWarming().watching(path.compilers())));
     }
   }
 
@@ -537,7 +547,7 @@ public final class GatewayBenchmark {
     System.out.println(name);
     for (Route path : paths()) {
       report.warmedUp(name, path.name(), "messages/s", PingPong.warmUp(path.channel(), options.pingPongStreams(),
-          options.unarySize(), options.unaryWarming()));
+          options.unarySize(), options.unaryWarming().watching(path.compilers())));
     }
     Rounds<PingPong.Result> rounds = rounds(options.rounds(), true, channel ->
         PingPong.run(channel, options.pingPongStreams(), options.unarySize(), options.unaryDuration()));
@@ -621,7 +631,7 @@ public final class GatewayBenchmark {
     Duration timeout = streamTimeout(bytes);
     for (Route path : paths()) {
       for (String kind : List.of("upload", "download")) {
-        WarmUp.Outcome outcome = options.streamWarming().untilSteady(() -> StreamTransfer.window(() -> kind.equals("upload")
+        WarmUp.Outcome outcome = options.streamWarming().watching(path.compilers()).untilSteady(() -> StreamTransfer.window(() -> kind.equals("upload")
             ? StreamTransfer.upload(path.channel(), bytes, options.messageSize(), timeout)
             : StreamTransfer.download(path.channel(), bytes, options.messageSize(), 0, timeout)));
         report.warmedUp(streamName(kind, bytes, options.messageSize()), path.name(), "MB/s", outcome);

@@ -83,12 +83,14 @@ record Options(
         --unary-size=SIZE           unary request and response payload                    100B
         --unary-warmup=DURATION     the least unmeasured unary load on each path before
                                     measuring; it goes on until the rate of calls is
-                                    steady (3 windows of 1 s within 5 %)                  5s
+                                    steady (3 windows of 1 s within 5 %) and the path's
+                                    JIT compilers quiet (at most 5 % of a core)           5s
         --unary-duration=DURATION   measured unary load per round                         5s
         --stream-bytes=SIZE         bytes of the upload and of the download               2GiB
         --stream-warmup=DURATION    the least time of unmeasured 256 MiB uploads, then
                                     downloads, on each path; each goes on until steady
-                                    (3 windows of 1 s of transfers within 5 %)            5s
+                                    (3 windows of 1 s of transfers within 5 %, JIT
+                                    compilers at most 5 % of a core)                      5s
         --warmup-max=DURATION       the most any warm-up runs, steady or not              60s
         --message-size=SIZE         message size of the streams                           32KiB
         --slow-bytes=SIZE           bytes the slow reader reads                           1GiB

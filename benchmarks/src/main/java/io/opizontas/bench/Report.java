@@ -123,14 +123,16 @@ final class Report {
   void warmedUp(String scenario, String path, String unit, WarmUp.Outcome outcome) {
     if (warmUps == null) {
       warmUps = table(String.format(Locale.ROOT, "Warm-ups: each path's unmeasured load before a scenario's rounds, until"
-              + " its rate was steady (the last %d windows within %d %% of one another, after the warm-up's minimum) or"
-              + " --warmup-max passed; a window is %d s of load (for streams: back-to-back 256 MiB transfers, the last one"
-              + " ending the window).",
-              WarmUp.STEADY_WINDOWS, WarmUp.TOLERANCE_PERCENT, WarmUp.WINDOW.toSeconds()),
-          "scenario", "path", "took", "steady", "last window", "every window");
+              + " its rate was steady (the last %d windows within %d %% of one another, with the JIT compiler threads of"
+              + " the path's JVMs at most %d %% of a core over them, after the warm-up's minimum) or --warmup-max passed;"
+              + " a window is %d s of load (for streams: back-to-back 256 MiB transfers, the last one ending the window).",
+              WarmUp.STEADY_WINDOWS, WarmUp.TOLERANCE_PERCENT, WarmUp.QUIET_PERCENT, WarmUp.WINDOW.toSeconds()),
+          "scenario", "path", "took", "steady", "last window", "JIT, last windows", "every window");
     }
     row(warmUps, scenario, path, String.format(Locale.ROOT, "%.1f s", outcome.took().toMillis() / 1000.0),
-        outcome.steady() ? "yes" : "**no**", number(outcome.lastRate()) + " " + unit, numbers(outcome.rates()));
+        outcome.steady() ? "yes" : "**no**", number(outcome.lastRate()) + " " + unit,
+        Double.isNaN(outcome.lastCompiling()) ? "—" : String.format(Locale.ROOT, "%.1f %% of a core", outcome.lastCompiling()),
+        numbers(outcome.rates()));
   }
 
   void verdict(String target, String figure, boolean met) {

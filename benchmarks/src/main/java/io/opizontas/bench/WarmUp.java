@@ -11,18 +11,21 @@ import java.util.function.LongSupplier;
  * time over its first 16 s under unary load, its rounds climbing 3.7 k → 16 k calls/s), so a fixed
  * warm-up short enough to be practical measures a moving target. The load runs in windows; once the
  * last {@value #STEADY_WINDOWS} windows' rates lie within {@value #TOLERANCE_PERCENT} % of one
- * another, and at least {@code min} has passed, the path is steady. At {@code max} the warm-up ends
- * anyway and says it did not settle.
+ * another, the path's JIT compilers used at most {@value #QUIET_PERCENT} % of a core over them (a
+ * steady rate alone can be a plateau between compilations), and at least {@code min} has passed,
+ * the path is steady. At {@code max} the warm-up ends anyway and says it did not settle.
  *
  * @param min the least warm-up, steady or not (--unary-warmup, --stream-warmup)
  * @param max the most (--warmup-max)
+ * @param compilers the JIT threads of the path's JVMs; null: judged by the rate alone
  */
-record WarmUp(Duration min, Duration max) {
+record WarmUp(Duration min, Duration max, Compilers compilers) {
 
   /** A window of load: of counted calls or messages, or of back-to-back stream transfers (at least). */
   static final Duration WINDOW = Duration.ofSeconds(1);
   static final int STEADY_WINDOWS = 3;
   static final int TOLERANCE_PERCENT = 5;
+  static final int QUIET_PERCENT = 5;
 
   /**
    * One warm-up's course.
@@ -30,14 +33,19 @@ record WarmUp(Duration min, Duration max) {
    * @param took from the first window's start to the last one's end
    * @param steady whether the rates settled before {@code max}
    * @param rates every window's rate, in the load's unit per second
+   * @param compiling every window's JIT compiler CPU, in % of one core; empty when not watched
    */
-  record Outcome(Duration took, boolean steady, List<Double> rates) {
+  record Outcome(Duration took, boolean steady, List<Double> rates, List<Double> compiling) {
 
     /** The last window's rate. */
     double lastRate() {
       return rates.isEmpty() ? Double.NaN : rates.get(rates.size() - 1);
     }
 
+    /** The JIT compilers' CPU over the last windows, in % of one core; NaN when not watched. */
+    double lastCompiling() {
+      return compiling.isEmpty() ? Double.NaN : mean(last(compiling));
+    }
   }
 
   /** One window of work: runs it and answers its rate. */
@@ -49,6 +57,16 @@ record WarmUp(Duration min, Duration max) {
     if (max.compareTo(min) < 0) {
       throw new IllegalArgumentException("--warmup-max (" + max + ") is shorter than a warm-up's minimum (" + min + ")");
     }
+  }
+
+  /** A warm-up judged by the rate alone. */
+  WarmUp(Duration min, Duration max) {
+    this(min, max, null);
+  }
+
+  /** This warm-up, also waiting for the JIT threads of {@code compilers} to fall quiet. */
+  WarmUp watching(Compilers compilers) {
+    return new WarmUp(min, max, compilers);
   }
 
   /**
@@ -72,14 +90,44 @@ record WarmUp(Duration min, Duration max) {
   Outcome untilSteady(Window window) throws Exception {
     long start = System.nanoTime();
     List<Double> rates = new ArrayList<>();
+    List<Double> compiling = new ArrayList<>();
+    long ticks = compilers == null ? 0 : compilers.ticks();
+    long windowStart = start;
     while (true) {
       rates.add(window.rate());
-      Duration took = Duration.ofNanos(System.nanoTime() - start);
-      boolean steady = steady(rates);
+      long now = System.nanoTime();
+      if (compilers != null) {
+        long nowTicks = compilers.ticks();
+        double seconds = Math.max(0, nowTicks - ticks) / Compilers.TICKS_PER_SECOND;
+        compiling.add(seconds * 1e9 / (now - windowStart) * 100);
+        ticks = nowTicks;
+      }
+      windowStart = now;
+      Duration took = Duration.ofNanos(now - start);
+      boolean steady = steady(rates) && quiet(compiling);
       if ((steady && took.compareTo(min) >= 0) || took.compareTo(max) >= 0) {
-        return new Outcome(took, steady, List.copyOf(rates));
+        return new Outcome(took, steady, List.copyOf(rates), List.copyOf(compiling));
       }
     }
+  }
+
+  /**
+   * Whether the JIT compilers used at most {@link #QUIET_PERCENT} % of a core over the last {@link
+   * #STEADY_WINDOWS} windows; true when not watched.
+   */
+  boolean quiet(List<Double> compiling) {
+    if (compilers == null) {
+      return true;
+    }
+    return compiling.size() >= STEADY_WINDOWS && mean(last(compiling)) <= QUIET_PERCENT;
+  }
+
+  private static List<Double> last(List<Double> values) {
+    return values.subList(Math.max(0, values.size() - STEADY_WINDOWS), values.size());
+  }
+
+  private static double mean(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
   }
 
   /** Whether the last {@link #STEADY_WINDOWS} rates lie within {@link #TOLERANCE_PERCENT} % of the highest. */
@@ -87,7 +135,7 @@ record WarmUp(Duration min, Duration max) {
     if (rates.size() < STEADY_WINDOWS) {
       return false;
     }
-    List<Double> last = rates.subList(rates.size() - STEADY_WINDOWS, rates.size());
+    List<Double> last = last(rates);
     double highest = last.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     double lowest = last.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
     return lowest > 0 && highest - lowest <= highest * TOLERANCE_PERCENT / 100.0;
