@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.testing.integration.AbstractInteropTest;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.GrpcBackend;
@@ -17,15 +18,42 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * grpc-java's official interop cases, run by grpc-java's own interop client code against its own
- * interop server, with the gateway in between.
+ * interop server, with the gateway in between; once per client HTTP/2 stack of grpc-java (Netty,
+ * and OkHttp, the one Android apps use: their framing, flow control and reset handling are
+ * separate implementations).
  *
  * <p>The compressed cases run without the {@code expect_compressed} probe: grpc-java's stand-alone
  * interop server (TestServiceImpl) does not implement the probe and fails it without a gateway too.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(InteropThroughGatewayTest.ClientStack.class)
 class InteropThroughGatewayTest {
+
+  /** The client's transport. */
+  enum ClientStack {
+    NETTY {
+      @Override
+      ManagedChannelBuilder<?> channelTo(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
+      }
+    },
+    OKHTTP {
+      @Override
+      ManagedChannelBuilder<?> channelTo(int port) {
+        return OkHttpChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
+      }
+    };
+
+    abstract ManagedChannelBuilder<?> channelTo(int port);
+  }
+
+  @Parameter ClientStack stack;
 
   private static GrpcBackend backend;
   private static Gateway gateway;
@@ -179,12 +207,10 @@ class InteropThroughGatewayTest {
   }
 
   /** The interop client, pointed at the gateway like TestServiceClient points at a server. */
-  private static final class Client extends AbstractInteropTest {
+  private final class Client extends AbstractInteropTest {
     @Override
     protected ManagedChannelBuilder<?> createChannelBuilder() {
-      return NettyChannelBuilder.forAddress("127.0.0.1", gateway.address().getPort())
-          .usePlaintext()
-          .maxInboundMessageSize(MAX_MESSAGE_SIZE);
+      return stack.channelTo(gateway.address().getPort()).maxInboundMessageSize(MAX_MESSAGE_SIZE);
     }
 
     @Override
