@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.testing.ByteService;
@@ -90,7 +91,18 @@ class GracefulDrainTest {
   @Test
   void grpcJavaSlowCallsAreAnsweredAndTheGatewayStopsWhenTheLastEnds() throws Exception {
     startGateway(DRAIN);
-    ManagedChannel channel = TestGateways.channel(gateway);
+    slowCallsAreAnsweredAndTheGatewayStopsWhenTheLastEnds(TestGateways.channel(gateway));
+  }
+
+  /** OkHttp's HTTP/2 stack (grpc-java on Android) handles GOAWAY on its own code path. */
+  @Test
+  void okHttpSlowCallsAreAnsweredAndTheGatewayStopsWhenTheLastEnds() throws Exception {
+    startGateway(DRAIN);
+    slowCallsAreAnsweredAndTheGatewayStopsWhenTheLastEnds(
+        OkHttpChannelBuilder.forAddress("127.0.0.1", gatewayPort).usePlaintext().build());
+  }
+
+  private void slowCallsAreAnsweredAndTheGatewayStopsWhenTheLastEnds(ManagedChannel channel) throws Exception {
     try {
       List<CompletableFuture<byte[]>> calls = List.of(Duration.ofMillis(1500), Duration.ofMillis(3000)).stream()
           .map(delay -> CompletableFuture.supplyAsync(() -> ClientCalls.blockingUnaryCall(channel, ByteService.SLOW,
