@@ -32,6 +32,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.PythonGrpcio;
+import io.opizontas.gateway.testing.ScriptedClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -330,7 +331,7 @@ class DistributionIT {
     RunningGateway gateway = startGateway(routingTo(backend));
     ManagedChannel channel = channel(gateway);
     try {
-      PythonGrpcio.Run python = PythonGrpcio.start(gateway.port(), "load", "10");
+      ScriptedClient python = PythonGrpcio.start(gateway.port(), "load", "10");
       JavaLoad java = JavaLoad.run(channel, Duration.ofSeconds(10));
 
       assertThat(python.await(Duration.ofSeconds(60))).as(python.output()).isZero();

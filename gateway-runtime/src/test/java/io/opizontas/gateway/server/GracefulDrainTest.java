@@ -11,8 +11,10 @@ import io.grpc.stub.ClientCalls;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.GrpcBackend;
+import io.opizontas.gateway.testing.GrpcJs;
 import io.opizontas.gateway.testing.PythonGrpcio;
 import io.opizontas.gateway.testing.RawH2Client;
+import io.opizontas.gateway.testing.ScriptedClient;
 import io.opizontas.gateway.testing.TestGateways;
 import java.io.IOException;
 import java.net.Socket;
@@ -129,7 +131,18 @@ class GracefulDrainTest {
   void pythonGrpcioSlowCallsAreAnsweredDuringTheDrain() throws Exception {
     PythonGrpcio.assumeAvailable();
     startGateway(DRAIN);
-    PythonGrpcio.Run client = PythonGrpcio.start(gateway.address().getPort(), "slow", "1500", "slow", "3000");
+    slowScriptedCallsAreAnsweredDuringTheDrain(PythonGrpcio.start(gatewayPort, "slow", "1500", "slow", "3000"));
+  }
+
+  /** grpc-js on Node's HTTP/2: a third stack's handling of GOAWAY. */
+  @Test
+  void grpcJsSlowCallsAreAnsweredDuringTheDrain() throws Exception {
+    GrpcJs.assumeAvailable();
+    startGateway(DRAIN);
+    slowScriptedCallsAreAnsweredDuringTheDrain(GrpcJs.start(gatewayPort, "slow", "1500", "slow", "3000"));
+  }
+
+  private void slowScriptedCallsAreAnsweredDuringTheDrain(ScriptedClient client) throws Exception {
     assertThat(service.slowArrived.tryAcquire(2, 30, TimeUnit.SECONDS)).as(client::output).isTrue();
 
     long start = System.nanoTime();
