@@ -11,6 +11,7 @@ import io.grpc.stub.ClientCalls;
 import io.opizontas.gateway.config.GatewayConfig;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.GrpcBackend;
+import io.opizontas.gateway.testing.GrpcGo;
 import io.opizontas.gateway.testing.GrpcJs;
 import io.opizontas.gateway.testing.PythonGrpcio;
 import io.opizontas.gateway.testing.RawH2Client;
@@ -140,6 +141,14 @@ class GracefulDrainTest {
     GrpcJs.assumeAvailable();
     startGateway(DRAIN);
     slowScriptedCallsAreAnsweredDuringTheDrain(GrpcJs.start(gatewayPort, "slow", "1500", "slow", "3000"));
+  }
+
+  /** grpc-go on Go's HTTP/2: a fourth stack's handling of GOAWAY. */
+  @Test
+  void grpcGoSlowCallsAreAnsweredDuringTheDrain() throws Exception {
+    GrpcGo.assumeAvailable();
+    startGateway(DRAIN);
+    slowScriptedCallsAreAnsweredDuringTheDrain(GrpcGo.start(gatewayPort, "slow", "1500", "slow", "3000"));
   }
 
   private void slowScriptedCallsAreAnsweredDuringTheDrain(ScriptedClient client) throws Exception {

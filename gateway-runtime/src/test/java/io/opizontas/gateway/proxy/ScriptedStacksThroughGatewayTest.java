@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.opizontas.gateway.server.Gateway;
 import io.opizontas.gateway.testing.ByteService;
 import io.opizontas.gateway.testing.GrpcBackend;
+import io.opizontas.gateway.testing.GrpcGo;
 import io.opizontas.gateway.testing.GrpcJs;
 import io.opizontas.gateway.testing.ScriptedClient;
 import io.opizontas.gateway.testing.TestGateways;
@@ -15,12 +16,50 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * grpc-js clients (Node.js's HTTP/2 stack, not grpc-java's) through the gateway to a grpc-java
- * backend: every call kind, a deadline, and a cancellation, which must reach the backend as a reset.
+ * Clients of other gRPC stacks than grpc-java, each on its own language's HTTP/2 implementation
+ * (grpc-js on Node's, grpc-go on Go's), through the gateway to a grpc-java backend: every call
+ * kind, a deadline, and a cancellation, which must reach the backend as a reset.
  */
-class GrpcJsThroughGatewayTest {
+@ParameterizedClass(name = "{0}")
+@EnumSource(ScriptedStacksThroughGatewayTest.Stack.class)
+class ScriptedStacksThroughGatewayTest {
+
+  /** A client stack and how to run its script. */
+  enum Stack {
+    GRPC_JS {
+      @Override
+      void assumeAvailable() {
+        GrpcJs.assumeAvailable();
+      }
+
+      @Override
+      ScriptedClient start(int port, String... commands) throws Exception {
+        return GrpcJs.start(port, commands);
+      }
+    },
+    GRPC_GO {
+      @Override
+      void assumeAvailable() {
+        GrpcGo.assumeAvailable();
+      }
+
+      @Override
+      ScriptedClient start(int port, String... commands) throws Exception {
+        return GrpcGo.start(port, commands);
+      }
+    };
+
+    abstract void assumeAvailable();
+
+    abstract ScriptedClient start(int port, String... commands) throws Exception;
+  }
+
+  @Parameter Stack stack;
 
   private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -30,7 +69,7 @@ class GrpcJsThroughGatewayTest {
 
   @BeforeEach
   void start() throws Exception {
-    GrpcJs.assumeAvailable();
+    stack.assumeAvailable();
     backend = GrpcBackend.of(service::definition);
     gateway = TestGateways.start(Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
   }
@@ -46,7 +85,7 @@ class GrpcJsThroughGatewayTest {
   }
 
   private ScriptedClient run(String... commands) throws Exception {
-    ScriptedClient client = GrpcJs.start(gateway.address().getPort(), commands);
+    ScriptedClient client = stack.start(gateway.address().getPort(), commands);
     assertThat(client.await(SCRIPT_TIMEOUT)).as(client::output).isZero();
     return client;
   }
