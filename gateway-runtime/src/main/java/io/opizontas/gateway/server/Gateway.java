@@ -40,7 +40,6 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.WindowRateControl;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -64,9 +63,10 @@ public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   /**
-   * Control frames (RST_STREAM, PING, SETTINGS, empty DATA...) a client connection may send per
-   * second before Jetty answers GOAWAY ENHANCE_YOUR_CALM. Jetty's default (50) is sized for
-   * browsers; one gRPC connection multiplexing hundreds of short calls legitimately cancels more.
+   * Control frames (RST_STREAM, SETTINGS, empty DATA, PINGs the gateway answered nothing between...)
+   * a client connection may send per second before Jetty answers GOAWAY ENHANCE_YOUR_CALM (see
+   * {@link ControlFrameRate}). Jetty's default (50) is sized for browsers; one gRPC connection
+   * multiplexing hundreds of short calls legitimately cancels more.
    */
   private static final int MAX_CONTROL_FRAMES_PER_SECOND = 1000;
 
@@ -321,7 +321,7 @@ public final class Gateway implements AutoCloseable {
     h2c.setMaxFrameSize(IO_BUFFER_SIZE);
     h2c.setUseInputDirectByteBuffers(true);
     h2c.setUseOutputDirectByteBuffers(true);
-    h2c.setRateControlFactory(new WindowRateControl.Factory(MAX_CONTROL_FRAMES_PER_SECOND));
+    h2c.limitControlFrames(MAX_CONTROL_FRAMES_PER_SECOND);
   }
 
   /**

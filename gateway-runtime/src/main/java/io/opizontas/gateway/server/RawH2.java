@@ -2,6 +2,8 @@ package io.opizontas.gateway.server;
 
 import io.opizontas.gateway.io.WriteCombiningEndPoint;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
@@ -10,6 +12,7 @@ import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RateControl;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.util.Callback;
@@ -25,6 +28,8 @@ import org.eclipse.jetty.util.Callback;
 class RawH2 extends RawHTTP2ServerConnectionFactory {
 
   private final HTTP2ServerSession.Listener calls;
+  /** Each connection's rate control, from Jetty's call for it until the connection is made. */
+  private final Map<EndPoint, ControlFrameRate> rates = new ConcurrentHashMap<>();
 
   /**
    * @param calls takes the listener's streams. Of Jetty's internal type because only a listener of
@@ -35,10 +40,35 @@ class RawH2 extends RawHTTP2ServerConnectionFactory {
     this.calls = calls;
   }
 
-  /** The session writes through a {@link WriteCombiningEndPoint}: a read's frames leave in one write. */
+  /** Each client connection may send {@code perSecond} control frames a second; see {@link ControlFrameRate}. */
+  void limitControlFrames(int perSecond) {
+    setRateControlFactory(new RateControl.Factory() {
+      @Override
+      public RateControl newRateControl(EndPoint endPoint) {
+        ControlFrameRate rate = new ControlFrameRate(perSecond);
+        rates.put(endPoint, rate);
+        return rate;
+      }
+    });
+  }
+
+  /**
+   * The session writes through a {@link WriteCombiningEndPoint}: a read's frames leave in one write.
+   * Its rate control learns from the session what the gateway sends.
+   */
   @Override
   public Connection newConnection(Connector connector, EndPoint endPoint) {
-    return super.newConnection(connector, new WriteCombiningEndPoint(endPoint, connector.getByteBufferPool()));
+    EndPoint socket = new WriteCombiningEndPoint(endPoint, connector.getByteBufferPool());
+    try {
+      Connection connection = super.newConnection(connector, socket);
+      ControlFrameRate rate = rates.get(socket);
+      if (rate != null && connection instanceof HTTP2Connection h2) {
+        h2.getSession().addEventListener(rate);
+      }
+      return connection;
+    } finally {
+      rates.remove(socket);
+    }
   }
 
   @Override

@@ -16,6 +16,7 @@ import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.DataFrame;
+import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
@@ -29,6 +30,7 @@ public final class RawH2Client implements AutoCloseable {
   private final HTTP2Client client = new HTTP2Client();
   private final Session session;
   private final CompletableFuture<Map<Integer, Integer>> settings = new CompletableFuture<>();
+  private final CompletableFuture<GoAwayFrame> goAway = new CompletableFuture<>();
 
   public RawH2Client(InetSocketAddress address) throws Exception {
     client.start();
@@ -39,7 +41,17 @@ public final class RawH2Client implements AutoCloseable {
           settings.complete(frame.getSettings());
         }
       }
+
+      @Override
+      public void onGoAway(Session session, GoAwayFrame frame) {
+        goAway.complete(frame);
+      }
     }).get(5, TimeUnit.SECONDS);
+  }
+
+  /** The server's GOAWAY, once it came. */
+  public CompletableFuture<GoAwayFrame> goAway() {
+    return goAway;
   }
 
   /** The SETTINGS the server sent first. */
