@@ -29,34 +29,24 @@ import org.junit.jupiter.params.provider.EnumSource;
 @EnumSource(ScriptedStacksThroughGatewayTest.Stack.class)
 class ScriptedStacksThroughGatewayTest {
 
-  /** A client stack and how to run its script. */
+  /** A client stack: whether it can run here, and how to start its script. */
   enum Stack {
-    GRPC_JS {
-      @Override
-      void assumeAvailable() {
-        GrpcJs.assumeAvailable();
-      }
+    GRPC_JS(GrpcJs::assumeAvailable, GrpcJs::start),
+    GRPC_GO(GrpcGo::assumeAvailable, GrpcGo::start);
 
-      @Override
-      ScriptedClient start(int port, String... commands) throws Exception {
-        return GrpcJs.start(port, commands);
-      }
-    },
-    GRPC_GO {
-      @Override
-      void assumeAvailable() {
-        GrpcGo.assumeAvailable();
-      }
+    private final Runnable assumeAvailable;
+    private final Starter starter;
 
-      @Override
-      ScriptedClient start(int port, String... commands) throws Exception {
-        return GrpcGo.start(port, commands);
-      }
-    };
+    Stack(Runnable assumeAvailable, Starter starter) {
+      this.assumeAvailable = assumeAvailable;
+      this.starter = starter;
+    }
+  }
 
-    abstract void assumeAvailable();
-
-    abstract ScriptedClient start(int port, String... commands) throws Exception;
+  /** Starts a stack's client script against the gateway's port with the given commands. */
+  @FunctionalInterface
+  interface Starter {
+    ScriptedClient start(int port, String... commands) throws Exception;
   }
 
   @Parameter Stack stack;
@@ -69,7 +59,7 @@ class ScriptedStacksThroughGatewayTest {
 
   @BeforeEach
   void start() throws Exception {
-    stack.assumeAvailable();
+    stack.assumeAvailable.run();
     backend = GrpcBackend.of(service::definition);
     gateway = TestGateways.start(Map.of(ByteService.SERVICE, List.of(backend.endpoint())));
   }
@@ -85,7 +75,7 @@ class ScriptedStacksThroughGatewayTest {
   }
 
   private ScriptedClient run(String... commands) throws Exception {
-    ScriptedClient client = stack.start(gateway.address().getPort(), commands);
+    ScriptedClient client = stack.starter.start(gateway.address().getPort(), commands);
     assertThat(client.await(SCRIPT_TIMEOUT)).as(client::output).isZero();
     return client;
   }
