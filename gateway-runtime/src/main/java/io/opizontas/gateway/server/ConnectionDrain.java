@@ -60,8 +60,10 @@ final class ConnectionDrain implements AutoCloseable {
         } else if (http2.getSession().getStreams().isEmpty()) {
           Session session = http2.getSession();
           // When Jetty already sent its final GOAWAY this one is not sent and the callback runs at
-          // once; otherwise the callback runs once this GOAWAY is written.
-          session.close(ErrorCode.NO_ERROR.code, "drained", Callback.from(endPoint::close));
+          // once; otherwise the callback runs once this GOAWAY is written. Closed through the
+          // session's own end point, not the socket's: the last call's trailers count as written
+          // once gathered (WriteCombiningEndPoint), and its graceful close sends them first.
+          session.close(ErrorCode.NO_ERROR.code, "drained", Callback.from(http2.getEndPoint()::close));
         }
       }
     } finally {
