@@ -21,9 +21,6 @@ import java.util.stream.Stream;
  */
 final class Compilers {
 
-  /** Clock ticks per second of {@code /proc/.../stat}: USER_HZ, 100 on every Linux port in use. */
-  static final double TICKS_PER_SECOND = 100;
-
   private final List<Path> processes;
 
   private Compilers(List<Path> processes) {
@@ -67,19 +64,12 @@ final class Compilers {
     return parse(line);
   }
 
-  /**
-   * utime + stime of one {@code stat} line when its thread is a compiler, else 0. The name is in
-   * parentheses and may hold spaces, so the fields are counted from the last ')'.
-   */
+  /** utime + stime of one {@code stat} line when its thread is a compiler, else 0. */
   static long parse(String statLine) {
-    int open = statLine.indexOf('(');
-    int close = statLine.lastIndexOf(')');
-    String name = statLine.substring(open + 1, close);
+    String name = statLine.substring(statLine.indexOf('(') + 1, statLine.lastIndexOf(')'));
     if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
       return 0;
     }
-    // Fields after the name start with the third, state; utime and stime are the 14th and 15th.
-    String[] fields = statLine.substring(close + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return ProcessWatch.cpuTicks(statLine);
   }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 final class ProcessWatch implements AutoCloseable {
 
   /** Clock ticks per second of {@code /proc/PID/stat}: USER_HZ, 100 on every Linux port in use. */
-  private static final double TICKS_PER_SECOND = 100;
+  static final double TICKS_PER_SECOND = 100;
   private static final long SAMPLE_MILLIS = 100;
 
   private final Path proc;
@@ -66,14 +66,18 @@ final class ProcessWatch implements AutoCloseable {
   /** User + system CPU time so far of the process whose {@code /proc} directory is given. */
   static double cpuSeconds(Path proc) {
     try {
-      String stat = Files.readString(proc.resolve("stat"));
-      // Fields after the command name, which is in parentheses and may hold spaces.
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // utime and stime are fields 14 and 15 of stat(5); here they are at 11 and 12.
-      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+      return cpuTicks(Files.readString(proc.resolve("stat"))) / TICKS_PER_SECOND;
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     }
+  }
+
+  /** User + system CPU time of a process's or thread's {@code stat} line, in clock ticks. */
+  static long cpuTicks(String statLine) {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat(5); here they are at 11 and 12.
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 
   /** The resident set size now, in KiB; -1 once the process has exited. */

@@ -98,7 +98,7 @@ record WarmUp(Duration min, Duration max, Compilers compilers) {
       long now = System.nanoTime();
       if (compilers != null) {
         long nowTicks = compilers.ticks();
-        double seconds = Math.max(0, nowTicks - ticks) / Compilers.TICKS_PER_SECOND;
+        double seconds = Math.max(0, nowTicks - ticks) / ProcessWatch.TICKS_PER_SECOND;
         compiling.add(seconds * 1e9 / (now - windowStart) * 100);
         ticks = nowTicks;
       }

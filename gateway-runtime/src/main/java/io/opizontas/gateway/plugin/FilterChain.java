@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * <p>The end hooks ({@link CallFilter#onCallEnded}) of one call run back to back in one pool task;
  * nothing waits for them, so they have no timeout.
  *
- * <p>Every pool task that runs filter code counts itself in {@link #running} while it does, so that
- * a chain a reload replaced is closed only once none runs ({@link #retire}): an end hook queued as
- * the call's stream closed would otherwise run after its filter's {@code close()}.
+ * <p>Every pool task that runs filter code counts itself in {@link #running} while it does ({@link
+ * #runAdmitted}), so that a chain a reload replaced is closed only once none runs ({@link #retire}):
+ * an end hook queued as the call's stream closed would otherwise run after its filter's {@code
+ * close()}.
  */
 final class FilterChain implements CallFilters {
 
@@ -102,23 +103,25 @@ final class FilterChain implements CallFilters {
   }
 
   /**
-   * Counts a pool task that is about to run filter code; false once the chain is retired, and the
-   * task then runs none. Each true is followed by one {@link #exit}.
+   * Runs {@code filterCode} (on a pool thread), counted as running, unless the chain is retired;
+   * returns whether it ran.
    */
-  boolean enter() {
+  boolean runAdmitted(Runnable filterCode) {
     while (true) {
       int now = running.get();
       if ((now & RETIRED) != 0) {
         return false;
       }
       if (running.compareAndSet(now, now + 1)) {
-        return true;
+        break;
       }
     }
-  }
-
-  void exit() {
-    running.decrementAndGet();
+    try {
+      filterCode.run();
+    } finally {
+      running.decrementAndGet();
+    }
+    return true;
   }
 
   boolean observesResponse() {
@@ -136,11 +139,7 @@ final class FilterChain implements CallFilters {
   void callEnded(Call call, CallOutcome outcome) {
     try {
       pool.execute(() -> {
-        if (!enter()) {
-          LOG.debug("The end hooks of {} were dropped: the chain was replaced and closed", call.method());
-          return;
-        }
-        try {
+        boolean ran = runAdmitted(() -> {
           for (ChainLink link : endLinks) {
             try {
               link.filter().onCallEnded(call, outcome);
@@ -148,8 +147,9 @@ final class FilterChain implements CallFilters {
               link.failedAtEnd(e);
             }
           }
-        } finally {
-          exit();
+        });
+        if (!ran) {
+          LOG.debug("The end hooks of {} were dropped: the chain was replaced and closed", call.method());
         }
       });
     } catch (RejectedExecutionException e) {
@@ -188,14 +188,8 @@ final class FilterChain implements CallFilters {
 
   /** Runs the filters from {@code from} on, as far as they answer at once; on a pool thread. */
   private void advance(ChainCall call, int from, CompletableFuture<FilteredCall> verdict) {
-    if (!enter()) {
+    if (!runAdmitted(() -> runFrom(call, from, verdict))) {
       verdict.complete(call.reject(RETIRED_STATUS));
-      return;
-    }
-    try {
-      runFrom(call, from, verdict);
-    } finally {
-      exit();
     }
   }
 

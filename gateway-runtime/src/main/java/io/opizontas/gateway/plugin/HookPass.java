@@ -115,23 +115,17 @@ final class HookPass {
 
     /** On the pool. */
     private void runHooks() {
-      if (!chain.enter()) {
+      if (!chain.runAdmitted(this::runHooksAdmitted)) {
         // The chain was replaced and is closing: the fields go on as they are.
         Step queued = get();
         if (queued != OVER && compareAndSet(queued, OVER)) {
           cancelTimer();
           finish(queued.fields());
         }
-        return;
-      }
-      try {
-        runHooksEntered();
-      } finally {
-        chain.exit();
       }
     }
 
-    private void runHooksEntered() {
+    private void runHooksAdmitted() {
       ChainLink[] links = chain.responseLinks();
       Step queued = get();
       int i = nextHook(from);
